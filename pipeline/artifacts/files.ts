@@ -1,0 +1,47 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import { once } from 'node:events';
+
+/** Write JSON through a temp file + rename, so readers see the old file or the new, never half. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, file);
+}
+
+/** Stream the records of a JSON-lines file. */
+export async function* readJsonl<T>(file: string): AsyncGenerator<T> {
+  const rl = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.length > 0) yield JSON.parse(line) as T;
+  }
+}
+
+export async function readAllJsonl<T>(file: string): Promise<T[]> {
+  const out: T[] = [];
+  for await (const r of readJsonl<T>(file)) out.push(r);
+  return out;
+}
+
+/** A JSON-lines writer with backpressure; `close()` renames the temp file into place. */
+export class JsonlWriter<T> {
+  private readonly tmp: string;
+  private readonly stream;
+  count = 0;
+  constructor(private readonly file: string) {
+    this.tmp = `${file}.tmp-${process.pid}`;
+    this.stream = createWriteStream(this.tmp, 'utf8');
+  }
+  async write(record: T): Promise<void> {
+    this.count++;
+    if (!this.stream.write(JSON.stringify(record) + '\n')) await once(this.stream, 'drain');
+  }
+  async close(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'finish');
+    await rename(this.tmp, this.file);
+  }
+}

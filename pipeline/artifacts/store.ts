@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  MANIFEST_SCHEMA_VERSION,
+  STAGES,
+  type Manifest,
+  type StageName,
+  type StageResult,
+} from '../types';
+import { writeJsonAtomic } from './files';
+
+/** Well-known file names inside a version dir. Stages may add more (reported in StageResult.files). */
+export const FILES = {
+  manifest: 'manifest.json',
+  catalog: 'catalog.jsonl',
+  quarantine: 'quarantine.jsonl',
+  stagesDir: 'stages',
+  /** intermediate output of extract, read by transform */
+  extractDir: 'extract',
+} as const;
+
+export const CURRENT_FILE = 'CURRENT';
+
+export function newRunId(): string {
+  return randomUUID();
+}
+
+/** Sortable by time, unique by run: 20261121T081500123Z-1a2b3c4d */
+export function newVersionId(runId: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('.', '');
+  return `${stamp}-${runId.replace(/-/g, '').slice(0, 8)}`;
+}
+
+export function versionDir(artifactsDir: string, version: string): string {
+  return path.join(artifactsDir, version);
+}
+
+/** Versions are plain dirs; names starting with '_' or '.' are reserved (caches, temp). */
+function isVersionName(name: string): boolean {
+  return /^\d{8}T\d{9}Z-[0-9a-z]+$/.test(name);
+}
+
+export async function prepareVersionDir(artifactsDir: string, version: string): Promise<string> {
+  const dir = versionDir(artifactsDir, version);
+  await mkdir(path.join(dir, FILES.stagesDir), { recursive: true });
+  return dir;
+}
+
+export async function writeStageResult(dir: string, result: StageResult): Promise<void> {
+  await writeJsonAtomic(path.join(dir, FILES.stagesDir, `${result.stage}.json`), result);
+}
+
+export async function readStageResult(dir: string, stage: StageName): Promise<StageResult | null> {
+  const f = path.join(dir, FILES.stagesDir, `${stage}.json`);
+  if (!existsSync(f)) return null;
+  return JSON.parse(await readFile(f, 'utf8')) as StageResult;
+}
+
+/** Merge the stage results of a version dir into its manifest. */
+export async function assembleManifest(dir: string, version: string, runId: string): Promise<Manifest> {
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    version,
+    runId,
+    createdAt: new Date().toISOString(),
+    inputs: [],
+    counts: {},
+    quarantine: {},
+    stages: {},
+    peakRssBytes: 0,
+    files: { manifest: FILES.manifest },
+    info: {},
+  };
+  for (const stage of STAGES) {
+    const r = await readStageResult(dir, stage);
+    if (!r) continue;
+    manifest.stages[stage] = r;
+    manifest.peakRssBytes = Math.max(manifest.peakRssBytes, r.peakRssBytes);
+    if (r.inputs) manifest.inputs.push(...r.inputs);
+    Object.assign(manifest.counts, r.counts ?? {});
+    for (const [k, v] of Object.entries(r.quarantine ?? {})) manifest.quarantine[k] = (manifest.quarantine[k] ?? 0) + v;
+    Object.assign(manifest.files, r.files ?? {});
+    if (r.info) manifest.info[stage] = r.info;
+  }
+  return manifest;
+}
+
+/**
+ * Publish: write the manifest, then switch CURRENT (temp + rename) in one atomic step.
+ * Refuses a version without a catalog, so a half-built dir can never become CURRENT.
+ */
+export async function publishVersion(
+  artifactsDir: string,
+  version: string,
+  runId: string,
+  extra?: (m: Manifest) => void,
+): Promise<Manifest> {
+  const dir = versionDir(artifactsDir, version);
+  if (!existsSync(path.join(dir, FILES.catalog))) {
+    throw new Error(`cannot publish ${version}: ${FILES.catalog} is missing in ${dir}`);
+  }
+  const manifest = await assembleManifest(dir, version, runId);
+  extra?.(manifest);
+  await writeJsonAtomic(path.join(dir, FILES.manifest), manifest);
+  await writeCurrent(artifactsDir, version);
+  return manifest;
+}
+
+async function writeCurrent(artifactsDir: string, version: string): Promise<void> {
+  const { writeFile, rename } = await import('node:fs/promises');
+  const file = path.join(artifactsDir, CURRENT_FILE);
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, version + '\n');
+  await rename(tmp, file);
+}
+
+/** The published version name, or null when nothing is published yet. */
+export async function readCurrent(artifactsDir: string): Promise<string | null> {
+  const file = path.join(artifactsDir, CURRENT_FILE);
+  if (!existsSync(file)) return null;
+  const v = (await readFile(file, 'utf8')).trim();
+  return v.length > 0 ? v : null;
+}
+
+export async function readManifest(artifactsDir: string, version: string): Promise<Manifest> {
+  return JSON.parse(await readFile(path.join(versionDir(artifactsDir, version), FILES.manifest), 'utf8')) as Manifest;
+}
+
+/**
+ * Keep the newest `keep` published versions (and always CURRENT); remove older ones.
+ * Unpublished dirs (no manifest) are removed only when older than `staleMs`, since a run may be writing them.
+ */
+export async function pruneVersions(artifactsDir: string, keep: number, staleMs = 24 * 3600_000): Promise<string[]> {
+  if (!existsSync(artifactsDir)) return [];
+  const current = await readCurrent(artifactsDir);
+  const names = (await readdir(artifactsDir)).filter(isVersionName).sort().reverse();
+  const removed: string[] = [];
+  let kept = 0;
+  for (const name of names) {
+    const dir = versionDir(artifactsDir, name);
+    const published = existsSync(path.join(dir, FILES.manifest));
+    if (name === current) {
+      kept++;
+      continue;
+    }
+    if (published) {
+      if (kept < keep) {
+        kept++;
+        continue;
+      }
+    } else {
+      const age = Date.now() - (await stat(dir)).mtimeMs;
+      if (age < staleMs) continue;
+    }
+    await rm(dir, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}

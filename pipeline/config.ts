@@ -1,0 +1,97 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: paths in config default relative to it, not to the cwd. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SHARED_TMDB_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'tmdb');
+
+export type EmbedderChoice = 'auto' | 'transformers' | 'catalog';
+
+export interface Config {
+  dataDir: string;
+  artifactsDir: string;
+  grpcAddr: string;
+  redisUrl: string;
+  embedder: EmbedderChoice;
+  modelDir: string;
+  modelId: string;
+  allowRemoteModels: boolean;
+  keepVersions: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const INPUT_RE = /^(movies_dataset|movies_metadata|credits|keywords).*\.csv(\.gz)?$/;
+
+function hasInputs(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).some((f) => INPUT_RE.test(f));
+}
+
+/** data/raw when it holds inputs, else the shared partial TMDB copy beside the repo. */
+export function defaultDataDir(): string {
+  const raw = path.join(PROJECT_ROOT, 'data', 'raw');
+  return hasInputs(raw) || !existsSync(SHARED_TMDB_DIR) ? raw : SHARED_TMDB_DIR;
+}
+
+function parseBool(name: string, v: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off|)$/i.test(v)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(v)} is not a boolean; use true/false (or 1/0)`);
+}
+
+function parseIntIn(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(v)} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads configuration from the environment, with explicit overrides (CLI flags) winning.
+ * Fails with a message naming the variable at fault.
+ */
+export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const embedder = (overrides.embedder ?? env.MARQUEE_EMBEDDER ?? 'auto') as EmbedderChoice;
+  if (!['auto', 'transformers', 'catalog'].includes(embedder)) {
+    throw new ConfigError(`MARQUEE_EMBEDDER=${JSON.stringify(embedder)} must be one of auto, transformers, catalog`);
+  }
+  const grpcAddr = overrides.grpcAddr ?? env.MARQUEE_GRPC_ADDR ?? '0.0.0.0:50051';
+  if (!/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/.test(grpcAddr)) {
+    throw new ConfigError(`MARQUEE_GRPC_ADDR=${JSON.stringify(grpcAddr)} must be host:port, e.g. 0.0.0.0:50051`);
+  }
+  const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL=${JSON.stringify(redisUrl)} must start with redis:// or rediss://`);
+  }
+  const logLevel = overrides.logLevel ?? env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const resolveDir = (p: string) => path.resolve(PROJECT_ROOT, p);
+  return {
+    dataDir: resolveDir(overrides.dataDir ?? env.MARQUEE_DATA_DIR ?? defaultDataDir()),
+    artifactsDir: resolveDir(overrides.artifactsDir ?? env.MARQUEE_ARTIFACTS_DIR ?? 'data/artifacts'),
+    grpcAddr,
+    redisUrl,
+    embedder,
+    modelDir: resolveDir(
+      overrides.modelDir ?? env.MARQUEE_MODEL_DIR ?? path.join('..', 'shared', 'models'),
+    ),
+    modelId: overrides.modelId ?? env.MARQUEE_MODEL_ID ?? 'Xenova/all-MiniLM-L6-v2',
+    allowRemoteModels:
+      overrides.allowRemoteModels ?? parseBool('MARQUEE_ALLOW_REMOTE_MODELS', env.MARQUEE_ALLOW_REMOTE_MODELS ?? ''),
+    keepVersions:
+      overrides.keepVersions ?? parseIntIn('MARQUEE_KEEP_VERSIONS', env.MARQUEE_KEEP_VERSIONS ?? '3', 1, 1000),
+    logLevel,
+  };
+}

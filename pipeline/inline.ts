@@ -1,0 +1,53 @@
+import type { Config } from './config';
+import { createLogger, type Logger } from './log';
+import type { Manifest } from './types';
+import type { Progress, StageContext } from './stages/context';
+import { BUILD_STAGES, STAGE_FNS } from './stages/registry';
+import {
+  newRunId,
+  newVersionId,
+  prepareVersionDir,
+  publishVersion,
+  pruneVersions,
+  writeStageResult,
+} from './artifacts/store';
+
+export interface InlineOptions {
+  onProgress?: (p: Progress) => void;
+  log?: Logger;
+  runId?: string;
+}
+
+export interface InlineResult {
+  runId: string;
+  version: string;
+  dir: string;
+  manifest: Manifest;
+  pruned: string[];
+}
+
+/** Runs every stage in-process and publishes: the embedded default, no Redis needed. */
+export async function runInline(config: Config, opts: InlineOptions = {}): Promise<InlineResult> {
+  const log = opts.log ?? createLogger('pipeline', config.logLevel);
+  const runId = opts.runId ?? newRunId();
+  const version = newVersionId(runId);
+  const dir = await prepareVersionDir(config.artifactsDir, version);
+  const ctx: StageContext = {
+    config,
+    runId,
+    version,
+    dir,
+    log,
+    progress: opts.onProgress ?? (() => {}),
+  };
+  log.info({ runId, version, dataDir: config.dataDir }, 'inline run started');
+  for (const stage of BUILD_STAGES) {
+    const result = await STAGE_FNS[stage](ctx);
+    await writeStageResult(dir, result);
+    log.info({ stage, ms: result.ms, counts: result.counts }, 'stage done');
+  }
+  const manifest = await publishVersion(config.artifactsDir, version, runId);
+  const pruned = await pruneVersions(config.artifactsDir, config.keepVersions);
+  log.info({ version, pruned }, 'published');
+  return { runId, version, dir, manifest, pruned };
+}

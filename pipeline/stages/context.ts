@@ -1,0 +1,46 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { StageName, StageResult } from '../types';
+
+export interface Progress {
+  stage: StageName;
+  done: number;
+  total?: number;
+  /** what `done` counts: rows, movies, vectors, ... */
+  unit: string;
+  message?: string;
+}
+
+/**
+ * Everything a stage needs. Stages read their inputs from, and write their outputs to, `dir`
+ * (the version dir being built); they know nothing of queues or RPCs, so workers and the
+ * inline runner call them the same way. Re-running a stage rewrites only its own outputs.
+ */
+export interface StageContext {
+  config: Config;
+  runId: string;
+  version: string;
+  /** the version dir being built */
+  dir: string;
+  log: Logger;
+  progress: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export type StageFn = (ctx: StageContext) => Promise<StageResult>;
+
+/** Peak resident set size of this process so far, in bytes. */
+export function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** Runs `body`, timing it and filling the common StageResult fields. */
+export async function timedStage(
+  stage: StageName,
+  body: () => Promise<Omit<StageResult, 'stage' | 'startedAt' | 'ms' | 'peakRssBytes'>>,
+): Promise<StageResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const r = await body();
+  return { stage, startedAt, ms: Math.round(performance.now() - t0), peakRssBytes: peakRssBytes(), ...r };
+}

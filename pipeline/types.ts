@@ -58,6 +58,8 @@ export type QuarantineReason =
   | 'malformed_row'
   | 'bad_id'
   | 'unparsable_literal'
+  /** a literal that parses but has the wrong shape (a number where a list of dicts belongs, ...) */
+  | 'unexpected_literal'
   | 'duplicate_id';
 
 export const STAGES = ['extract', 'transform', 'eda', 'embed', 'index', 'publish'] as const;

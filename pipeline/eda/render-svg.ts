@@ -1,0 +1,30 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/**
+ * Renders a Vega-Lite spec to an SVG string in Node, without a browser or canvas
+ * (renderer 'none' + toSVG). `idPrefix` makes the SVG's internal ids (clip paths, gradients)
+ * unique, since several SVGs share one HTML document and vega numbers them from 1 in each.
+ */
+export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+  const { spec: vgSpec } = compile(spec);
+  // No loader access is needed (all data is inline); a loader that refuses keeps it offline.
+  const loader = vega.loader({ mode: 'file' });
+  loader.load = async (uri: string) => {
+    throw new Error(`the EDA report loads no external resources (asked for ${uri})`);
+  };
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', loader });
+  try {
+    const svg = await view.toSVG();
+    return prefixIds(svg, idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+export function prefixIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${prefix}-${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${prefix}-${id})`)
+    .replace(/href="#([^"]+)"/g, (_m, id: string) => `href="#${prefix}-${id}"`);
+}

@@ -1,0 +1,37 @@
+import type { Movie } from '../../pipeline/types';
+
+// Movie -> wire messages (field names are proto-loader's lowerCamelCase).
+
+export function movieRef(m: Movie) {
+  return { id: m.id, title: m.title, releaseDate: m.releaseDate, releaseYear: m.releaseYear };
+}
+
+export function movieMessage(m: Movie) {
+  return {
+    id: m.id,
+    title: m.title,
+    overview: m.overview,
+    tagline: m.tagline,
+    releaseDate: m.releaseDate,
+    releaseYear: m.releaseYear,
+    budget: m.budget,
+    revenue: m.revenue,
+    returnRatio: m.return,
+    runtimeMinutes: m.runtime ?? 0,
+    runtimeKnown: m.runtime !== null && m.runtime !== undefined,
+    popularity: m.popularity,
+    voteAverage: m.voteAverage,
+    voteCount: m.voteCount,
+    originalLanguage: m.originalLanguage,
+    status: m.status,
+    collection: m.collection ?? undefined,
+    genres: m.genres,
+    productionCompanies: m.productionCompanies,
+    productionCountries: m.productionCountries,
+    spokenLanguages: m.spokenLanguages,
+    cast: m.cast,
+    directors: m.directors,
+    keywords: m.keywords,
+    hasCredits: m.hasCredits,
+  };
+}

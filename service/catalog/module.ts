@@ -1,0 +1,52 @@
+import { unary } from '../handlers';
+import { notFound } from '../errors';
+import type { ServiceModule } from '../modules';
+import type { CatalogState } from '../state';
+import { intIn } from '../validate';
+import { actor, director } from './people';
+import { franchise, moviesByCountry, moviesByLanguage, productionCompany } from './groups';
+import { movieMessage } from './messages';
+import { releasesByMonth, releasesByWeekday } from './releases';
+import { MAX_ID } from './resolve-title';
+import { titleRuntime, titleScore, titleVotes } from './titles';
+
+export function getMovie(state: CatalogState, req: { id?: number }) {
+  const id = intIn(req.id ?? 0, 'id', 1, MAX_ID);
+  const m = state.tables.byId.get(id);
+  if (!m) throw notFound(`no movie has id ${id}`, [], 'ID_NOT_FOUND');
+  return { movie: movieMessage(m) };
+}
+
+export function catalogInfo(state: CatalogState) {
+  return {
+    version: state.version,
+    loadedAt: state.loadedAt.toISOString(),
+    movies: state.movies.length,
+    moviesWithCredits: state.tables.moviesWithCredits,
+    createdAt: state.manifest.createdAt,
+  };
+}
+
+/** marquee.v1.CatalogService: each RPC is a pure function of (state, request). */
+export const catalogModule: ServiceModule = {
+  protoFiles: ['marquee/v1/catalog.proto'],
+  serviceName: 'marquee.v1.CatalogService',
+  implementation: ({ holder }) => {
+    const q = <Req, Res>(fn: (state: CatalogState, req: Req) => Res) => unary<Req, Res>((req) => fn(holder.get(), req));
+    return {
+      ReleasesByMonth: q(releasesByMonth),
+      ReleasesByWeekday: q(releasesByWeekday),
+      TitleScore: q(titleScore),
+      TitleVotes: q(titleVotes),
+      TitleRuntime: q(titleRuntime),
+      Actor: q(actor),
+      Director: q(director),
+      MoviesByLanguage: q(moviesByLanguage),
+      MoviesByCountry: q(moviesByCountry),
+      Franchise: q(franchise),
+      ProductionCompany: q(productionCompany),
+      GetMovie: q(getMovie),
+      CatalogInfo: q(catalogInfo),
+    };
+  },
+};

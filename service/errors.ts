@@ -1,0 +1,127 @@
+import * as grpc from '@grpc/grpc-js';
+
+/**
+ * Errors a handler throws (or passes to its callback) for a caller's mistake or a known state.
+ * Each carries its gRPC status code and a message meant for people; suggestions/candidates are
+ * written into the message text AND sent in two machine-readable forms:
+ * - trailer `marquee-suggestions-bin`: UTF-8 JSON array of strings (grpc-js clients: suggestionsOf());
+ * - trailer `grpc-status-details-bin`: a google.rpc.Status with one google.rpc.ErrorInfo
+ *   (domain "marquee.v1", reason e.g. TITLE_NOT_FOUND, metadata suggestion_1..n), which grpcurl prints
+ *   under "Details".
+ * Anything thrown that is not an RpcError is a bug: the handler wrapper logs it and answers INTERNAL.
+ */
+export class RpcError extends Error implements Partial<grpc.StatusObject> {
+  readonly code: grpc.status;
+  readonly details: string;
+  readonly metadata: grpc.Metadata;
+  readonly suggestions: string[];
+  readonly reason: string;
+
+  constructor(code: grpc.status, message: string, opts: { reason?: string; suggestions?: string[] } = {}) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.details = message;
+    this.suggestions = opts.suggestions ?? [];
+    this.reason = opts.reason ?? grpc.status[code];
+    this.metadata = new grpc.Metadata();
+    if (this.suggestions.length > 0) {
+      this.metadata.set(SUGGESTIONS_TRAILER, Buffer.from(JSON.stringify(this.suggestions), 'utf8'));
+    }
+    this.metadata.set(
+      'grpc-status-details-bin',
+      encodeStatus(code, message, this.reason, this.suggestions.slice(0, MAX_DETAIL_SUGGESTIONS)),
+    );
+  }
+}
+
+export const SUGGESTIONS_TRAILER = 'marquee-suggestions-bin';
+const MAX_DETAIL_SUGGESTIONS = 20;
+const ERROR_DOMAIN = 'marquee.v1';
+
+/** Bad argument (empty, too long, out of range, unknown month...): `message` says what is accepted. */
+export function invalidArgument(message: string, opts: { reason?: string; suggestions?: string[] } = {}): RpcError {
+  return new RpcError(grpc.status.INVALID_ARGUMENT, withList(message, 'Did you mean', opts.suggestions), opts);
+}
+
+/** The argument matches several things (a title shared by movies): names the candidates. */
+export function ambiguous(message: string, candidates: string[], reason = 'AMBIGUOUS'): RpcError {
+  return new RpcError(grpc.status.INVALID_ARGUMENT, withList(message, 'Candidates', candidates), {
+    reason,
+    suggestions: candidates,
+  });
+}
+
+/** Unknown title/name: the closest known names go into the message and the trailers. */
+export function notFound(message: string, suggestions: string[] = [], reason = 'NOT_FOUND'): RpcError {
+  return new RpcError(grpc.status.NOT_FOUND, withList(message, 'Did you mean', suggestions), { reason, suggestions });
+}
+
+export function failedPrecondition(message: string, reason = 'FAILED_PRECONDITION'): RpcError {
+  return new RpcError(grpc.status.FAILED_PRECONDITION, message, { reason });
+}
+
+/** Retryable: e.g. no catalog version is loaded yet. */
+export function unavailable(message: string, reason = 'UNAVAILABLE'): RpcError {
+  return new RpcError(grpc.status.UNAVAILABLE, message, { reason });
+}
+
+export function internal(message = 'internal error; it has been logged'): RpcError {
+  return new RpcError(grpc.status.INTERNAL, message, { reason: 'INTERNAL' });
+}
+
+export function isRpcError(e: unknown): e is RpcError {
+  return e instanceof RpcError;
+}
+
+/** Client side: the suggestions a Marquee error carried ([] if none). */
+export function suggestionsOf(err: { metadata?: grpc.Metadata }): string[] {
+  const v = err.metadata?.get(SUGGESTIONS_TRAILER)[0];
+  if (!v) return [];
+  try {
+    const parsed: unknown = JSON.parse(Buffer.isBuffer(v) ? v.toString('utf8') : v);
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+function withList(message: string, label: string, items: string[] | undefined, max = 10): string {
+  if (!items || items.length === 0) return message;
+  const shown = items.slice(0, max).map((s) => JSON.stringify(s));
+  const more = items.length > max ? ` and ${items.length - max} more` : '';
+  const sep = /[.!?]$/.test(message) ? ' ' : '. ';
+  return `${message}${sep}${label}: ${shown.join(', ')}${more}${label === 'Did you mean' ? '?' : ''}`;
+}
+
+// --- google.rpc.Status / google.rpc.ErrorInfo, hand-encoded (three tiny messages; no proto files needed).
+
+function encodeStatus(code: number, message: string, reason: string, suggestions: string[]): Buffer {
+  const meta = suggestions.map((s, i) => bytesField(1, Buffer.concat([stringField(1, `suggestion_${i + 1}`), stringField(2, s)])));
+  const errorInfo = Buffer.concat([stringField(1, reason), stringField(2, ERROR_DOMAIN), ...meta.map((m) => bytesField(3, m))]);
+  const any = Buffer.concat([stringField(1, 'type.googleapis.com/google.rpc.ErrorInfo'), bytesField(2, errorInfo)]);
+  return Buffer.concat([varintField(1, code), stringField(2, message), bytesField(3, any)]);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n >>> 0;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+function varintField(field: number, value: number): Buffer {
+  return value === 0 ? Buffer.alloc(0) : Buffer.concat([varint(field << 3), varint(value)]);
+}
+
+function bytesField(field: number, value: Buffer): Buffer {
+  return Buffer.concat([varint((field << 3) | 2), varint(value.length), value]);
+}
+
+function stringField(field: number, value: string): Buffer {
+  return bytesField(field, Buffer.from(value, 'utf8'));
+}

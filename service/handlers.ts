@@ -1,0 +1,160 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../pipeline/log';
+import { internal, invalidArgument, isRpcError } from './errors';
+import type { CatalogHolder } from './state';
+
+/**
+ * Handler plumbing shared by every module:
+ * - `unary(fn)`: write a unary RPC as `(request, call) => response` (sync or async); throw an
+ *   RpcError (service/errors.ts) for a caller's mistake.
+ * - `wrapImplementation` (used by the server): around every handler of every module it
+ *   (1) answers INVALID_ARGUMENT for a request whose bytes do not decode (grpc-js would say INTERNAL),
+ *   (2) turns anything thrown or passed to the callback that is not an RpcError into INTERNAL and
+ *       logs it with its stack (so INTERNAL means a bug, never a caller's mistake),
+ *   (3) logs one line per call: debug for OK, info for caller errors, error for INTERNAL,
+ *   (4) holds the catalog version the call started on until it ends (see CatalogHolder.acquire).
+ */
+
+export type UnaryFn<Req, Res> = (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>;
+
+export function unary<Req = any, Res = any>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    let res: Res | Promise<Res>;
+    try {
+      res = fn(call.request, call);
+    } catch (err) {
+      callback(err as grpc.ServerErrorResponse);
+      return;
+    }
+    if (res instanceof Promise) {
+      res.then(
+        (r) => callback(null, r),
+        (err: unknown) => callback(toErrorObject(err)),
+      );
+    } else {
+      callback(null, res);
+    }
+  };
+}
+
+const MALFORMED = Symbol('malformed request');
+type Malformed = { [MALFORMED]: string };
+
+function isMalformed(req: unknown): req is Malformed {
+  return typeof req === 'object' && req !== null && MALFORMED in req;
+}
+
+/** A copy of a service definition whose request deserializers never throw (see wrapImplementation). */
+export function tolerantDefinition(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(def)) {
+    const decode = m.requestDeserialize;
+    out[name] = {
+      ...m,
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return decode(buf);
+        } catch (err) {
+          return { [MALFORMED]: (err as Error).message } satisfies Malformed;
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+function malformedError(req: Malformed) {
+  return invalidArgument(`the request message could not be decoded (${req[MALFORMED]}); send the message type the method declares`, {
+    reason: 'MALFORMED_REQUEST',
+  });
+}
+
+function toErrorObject(err: unknown): grpc.ServerErrorResponse {
+  return err instanceof Error ? (err as grpc.ServerErrorResponse) : new Error(String(err));
+}
+
+export function wrapImplementation(
+  serviceName: string,
+  def: grpc.ServiceDefinition,
+  impl: grpc.UntypedServiceImplementation,
+  holder: CatalogHolder,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, m] of Object.entries(def)) {
+    const fn = impl[name] ?? (m.originalName ? impl[m.originalName] : undefined);
+    if (typeof fn !== 'function') throw new Error(`${serviceName} does not implement ${name}`);
+    const method = m.path;
+
+    const finish = (t0: number, release: (() => void) | undefined, err: unknown): grpc.ServerErrorResponse | null => {
+      release?.();
+      const ms = Math.round((performance.now() - t0) * 1000) / 1000;
+      if (!err) {
+        log.debug({ method, code: 'OK', ms }, 'call');
+        return null;
+      }
+      if (isRpcError(err)) {
+        log.info({ method, code: grpc.status[err.code], ms, details: err.details }, 'call');
+        return err;
+      }
+      log.error({ method, code: 'INTERNAL', ms, err }, 'call failed with an unexpected error');
+      return internal();
+    };
+
+    if (!m.requestStream && !m.responseStream) {
+      const handler = fn as grpc.handleUnaryCall<unknown, unknown>;
+      out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const t0 = performance.now();
+        const lease = holder.acquire();
+        let done = false;
+        const reply: grpc.sendUnaryData<unknown> = (err, value, trailer, flags) => {
+          if (done) return;
+          done = true;
+          const e = finish(t0, lease?.release, err);
+          if (e) callback(e);
+          else callback(null, value, trailer, flags);
+        };
+        if (isMalformed(call.request)) return reply(malformedError(call.request));
+        try {
+          const r: unknown = handler(call, reply);
+          if (r instanceof Promise) r.catch((err: unknown) => reply(toErrorObject(err)));
+        } catch (err) {
+          reply(toErrorObject(err));
+        }
+      }) as grpc.handleUnaryCall<unknown, unknown>;
+    } else if (!m.requestStream && m.responseStream) {
+      const handler = fn as grpc.handleServerStreamingCall<unknown, unknown>;
+      out[name] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const t0 = performance.now();
+        const lease = holder.acquire();
+        let done = false;
+        const end = (err: unknown) => {
+          if (done) return;
+          done = true;
+          const e = finish(t0, lease?.release, err);
+          if (e) call.emit('error', e);
+        };
+        call.on('finish', () => end(null));
+        call.on('cancelled', () => end(null));
+        if (isMalformed(call.request)) return end(malformedError(call.request));
+        try {
+          const r: unknown = handler(call);
+          if (r instanceof Promise) r.catch((err: unknown) => end(toErrorObject(err)));
+        } catch (err) {
+          end(toErrorObject(err));
+        }
+      }) as grpc.handleServerStreamingCall<unknown, unknown>;
+    } else {
+      // client-streaming / bidi: only the exception guard; messages are the handler's business.
+      out[name] = ((call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        try {
+          const r: unknown = (fn as (c: unknown) => unknown)(call);
+          if (r instanceof Promise) r.catch((err: unknown) => call.emit('error', finish(performance.now(), undefined, err)));
+        } catch (err) {
+          call.emit('error', finish(performance.now(), undefined, err));
+        }
+      }) as grpc.handleBidiStreamingCall<unknown, unknown>;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+// `npm run service`: serve the published catalog over gRPC (waits NOT_SERVING if nothing is published).
+import { parseServiceArgs, runMain, serve } from './run';
+
+await runMain(() => serve(parseServiceArgs()));

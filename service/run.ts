@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../pipeline/config';
+import { createLogger, type Logger } from '../pipeline/log';
+import { startServer, type RunningServer } from './server';
+
+const USAGE = `usage: npm run service -- [--addr host:port] [--artifacts dir] [--watch-ms n] [--log-level level]
+  --addr       listen address (env MARQUEE_GRPC_ADDR, default 0.0.0.0:50051)
+  --artifacts  artifacts dir holding CURRENT and the versions (env MARQUEE_ARTIFACTS_DIR, default data/artifacts)
+  --watch-ms   how often to check CURRENT for a new version, ms (default 2000)
+  --log-level  fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info; debug logs one line per call)`;
+
+export interface ServiceArgs {
+  config: Config;
+  watchMs: number;
+}
+
+/** Flags win over environment variables; both are validated with messages naming them. */
+export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      addr: { type: 'string' },
+      artifacts: { type: 'string' },
+      'watch-ms': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const config = loadConfig({
+    ...(values.addr !== undefined && { grpcAddr: values.addr }),
+    ...(values.artifacts !== undefined && { artifactsDir: values.artifacts }),
+    ...(values['log-level'] !== undefined && { logLevel: values['log-level'] }),
+  });
+  const watchMs = Number(values['watch-ms'] ?? 2000);
+  if (!Number.isInteger(watchMs) || watchMs < 50 || watchMs > 3_600_000) {
+    throw new ConfigError(`--watch-ms=${values['watch-ms']} must be a whole number of milliseconds from 50 to 3600000`);
+  }
+  return { config, watchMs };
+}
+
+/** Serves until SIGTERM/SIGINT, then shuts down gracefully (in-flight calls finish, up to 10 s). */
+export async function serve(args: ServiceArgs, log: Logger = createLogger('service', args.config.logLevel)): Promise<RunningServer> {
+  const running = await startServer({ config: args.config, log, watch: { intervalMs: args.watchMs } });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down: finishing in-flight calls');
+    void running.close(10_000).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return running;
+}
+
+/** Entry-point wrapper: config errors print one clear line and exit 2. */
+export async function runMain(body: () => Promise<unknown>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`marquee service: ${(err as Error).message}\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,127 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Config } from '../pipeline/config';
+import { createLogger, type Logger } from '../pipeline/log';
+import { tolerantDefinition, wrapImplementation } from './handlers';
+import { MODULES, type ServiceContext, type ServiceModule } from './modules';
+import { LOADER_OPTIONS, PROTO_DIR, STANDARD_PROTOS } from './proto';
+import { CatalogHolder } from './state';
+import { watchCurrent, type WatchOptions } from './watch';
+
+export interface StartOptions {
+  config: Config;
+  /** host:port to bind; defaults to config.grpcAddr. Port 0 picks a free port. */
+  addr?: string;
+  log?: Logger;
+  modules?: ServiceModule[];
+  /** CURRENT polling; false to disable (tests that drive holder.load themselves) */
+  watch?: WatchOptions | false;
+  /** resolve only after the first load attempt (default true) */
+  waitForLoad?: boolean;
+  /** extra grpc-js server options */
+  serverOptions?: grpc.ServerOptions;
+}
+
+export interface RunningServer {
+  port: number;
+  /** the bound address, host:port */
+  addr: string;
+  server: grpc.Server;
+  holder: CatalogHolder;
+  health: HealthImplementation;
+  ctx: ServiceContext;
+  /** Graceful: NOT_SERVING, stop accepting, let in-flight calls finish (up to graceMs), then force. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the gRPC server with every module, reflection and health; loads CURRENT. */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const log = opts.log ?? createLogger('service', config.logLevel);
+  const modules = opts.modules ?? MODULES;
+  const holder = new CatalogHolder(config.artifactsDir, log);
+  const ctx: ServiceContext = { holder, config, log };
+  for (const m of modules) for (const e of m.extensions ?? []) holder.registerExtension(e);
+
+  const server = new grpc.Server({
+    // Answer big fuzzy/ambiguity errors and director filmographies without hitting defaults.
+    'grpc.max_send_message_length': 16 * 1024 * 1024,
+    ...opts.serverOptions,
+  });
+
+  // One package definition over all modules' protos (+ health and reflection) feeds reflection.
+  const protoFiles = [...new Set(modules.flatMap((m) => m.protoFiles))];
+  const pkg = protoLoader.loadSync([...protoFiles, ...STANDARD_PROTOS.files], {
+    ...LOADER_OPTIONS,
+    includeDirs: [PROTO_DIR, ...STANDARD_PROTOS.includeDirs],
+  });
+  for (const m of modules) {
+    const def = pkg[m.serviceName];
+    if (!def || 'format' in def) {
+      throw new Error(`service ${m.serviceName} is not defined in ${m.protoFiles.join(', ')}`);
+    }
+    const serviceDef = def as grpc.ServiceDefinition;
+    server.addService(
+      tolerantDefinition(serviceDef),
+      wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log),
+    );
+  }
+  new ReflectionService(pkg).addToServer(server);
+
+  const health = new HealthImplementation();
+  const setHealth = (loaded: boolean) => {
+    health.setStatus('', loaded ? 'SERVING' : 'NOT_SERVING');
+    for (const m of modules) health.setStatus(m.serviceName, loaded || m.servingWithoutCatalog ? 'SERVING' : 'NOT_SERVING');
+  };
+  setHealth(false);
+  health.addToServer(server);
+  holder.on('swap', () => setHealth(true));
+
+  const addr = opts.addr ?? config.grpcAddr;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const boundAddr = addr.replace(/:\d+$/, `:${port}`);
+  log.info({ addr: boundAddr, port, services: modules.map((m) => m.serviceName) }, 'listening');
+
+  const started: { close(): Promise<void> }[] = [];
+  for (const m of modules) {
+    const r = await m.start?.(ctx);
+    if (r) started.push(r);
+  }
+
+  const first = holder.loadCurrent().then(
+    (s) => {
+      if (!s) log.warn({ artifactsDir: config.artifactsDir }, 'nothing is published yet: NOT_SERVING until a version is published');
+    },
+    () => undefined, // logged by the holder; the watcher retries
+  );
+  if (opts.waitForLoad !== false) await first;
+  const watcher = opts.watch === false ? null : watchCurrent(holder, log, opts.watch);
+
+  let closing: Promise<void> | null = null;
+  const close = (graceMs = 10_000) =>
+    (closing ??= (async () => {
+      watcher?.stop();
+      health.setStatus('', 'NOT_SERVING');
+      for (const m of modules) health.setStatus(m.serviceName, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log.warn({ graceMs }, 'in-flight calls did not finish in time: forcing shutdown');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      for (const s of started) await s.close().catch((err: unknown) => log.error({ err }, 'module close failed'));
+      await holder.close();
+      log.info('server stopped');
+    })());
+
+  return { port, addr: boundAddr, server, holder, health, ctx, close };
+}

@@ -1,0 +1,232 @@
+import { EventEmitter } from 'node:events';
+import { loadVersion, type LoadedVersion } from '../pipeline/artifacts/reader';
+import { readCurrent } from '../pipeline/artifacts/store';
+import type { Logger } from '../pipeline/log';
+import type { Manifest, Movie } from '../pipeline/types';
+import { buildTables, type CatalogTables } from './catalog/tables';
+import { unavailable } from './errors';
+
+/**
+ * One loaded catalog version, immutable once built. A call reads `holder.get()` ONCE at its start
+ * and uses that state for its whole duration, so a swap never changes data under a running call.
+ */
+export interface CatalogState {
+  readonly version: string;
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly movies: readonly Movie[];
+  /** lookup tables built once at load (service/catalog/tables.ts) */
+  readonly tables: CatalogTables;
+  /** per-version state built by extensions, by extension name (e.g. an HNSW index) */
+  readonly ext: ReadonlyMap<string, unknown>;
+  readonly loadedAt: Date;
+}
+
+/**
+ * Builds extra per-version state that must be ready BEFORE the version is swapped in.
+ * `load` gets the loaded files and the state being built (tables ready; `state.ext` holds the
+ * extensions registered before this one). Throwing fails the whole load (the old version stays);
+ * if your part is simply absent from a version, return null and answer FAILED_PRECONDITION in
+ * your RPCs. `dispose` runs once no call uses the version any more.
+ */
+export interface CatalogExtension<T = unknown> {
+  name: string;
+  load(loaded: LoadedVersion, state: CatalogState): Promise<T>;
+  dispose?(value: T): void | Promise<void>;
+}
+
+const globalExtensions: CatalogExtension[] = [];
+
+/**
+ * Registers an extension for every holder (call at module import time, before the server starts).
+ * A ServiceModule can instead list it in `extensions`, which registers it on the server's holder.
+ */
+export function registerExtension<T>(ext: CatalogExtension<T>): void {
+  if (globalExtensions.some((e) => e.name === ext.name && e !== ext)) {
+    throw new Error(`catalog extension "${ext.name}" is already registered`);
+  }
+  if (!globalExtensions.includes(ext as CatalogExtension)) globalExtensions.push(ext as CatalogExtension);
+}
+
+interface Slot {
+  inflight: number;
+  retired: boolean;
+  disposed: boolean;
+}
+
+export interface HolderEvents {
+  swap: [state: CatalogState, previous: CatalogState | null];
+  loadError: [version: string, error: unknown];
+}
+
+/**
+ * Holds the current CatalogState and swaps in new versions atomically.
+ * `load(version)` builds the new state (movies, tables, extensions) while calls keep being
+ * answered from the old one, then swaps with one reference assignment. Loads run one at a time;
+ * asking for a version already current or already loading returns the same promise.
+ */
+export class CatalogHolder extends EventEmitter<HolderEvents> {
+  private current: CatalogState | null = null;
+  private readonly slots = new Map<CatalogState, Slot>();
+  private readonly own: CatalogExtension[] = [];
+  private readonly pending = new Map<string, Promise<CatalogState>>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly artifactsDir: string,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  /** Adds an extension for this holder only; takes effect from the next load. */
+  registerExtension<T>(ext: CatalogExtension<T>): void {
+    if (this.extensions().some((e) => e.name === ext.name && e !== ext)) {
+      throw new Error(`catalog extension "${ext.name}" is already registered`);
+    }
+    if (!this.own.includes(ext as CatalogExtension)) this.own.push(ext as CatalogExtension);
+  }
+
+  private extensions(): CatalogExtension[] {
+    return [...globalExtensions, ...this.own.filter((e) => !globalExtensions.includes(e))];
+  }
+
+  /** The state a call uses for its whole duration; UNAVAILABLE when nothing is loaded yet. */
+  get(): CatalogState {
+    if (!this.current) {
+      throw unavailable(
+        `no catalog version is loaded yet: the service is waiting for one to be published in ${this.artifactsDir} (run the pipeline)`,
+        'CATALOG_NOT_LOADED',
+      );
+    }
+    return this.current;
+  }
+
+  /** The current state, or null before the first load. */
+  peek(): CatalogState | null {
+    return this.current;
+  }
+
+  get version(): string | null {
+    return this.current?.version ?? null;
+  }
+
+  /**
+   * Marks a call as using the current state until `release` (the handler wrapper does this),
+   * so an extension's dispose waits for the calls still running on a replaced version.
+   */
+  acquire(): { state: CatalogState; release: () => void } | null {
+    const state = this.current;
+    if (!state) return null;
+    const slot = this.slots.get(state)!;
+    slot.inflight++;
+    let released = false;
+    return {
+      state,
+      release: () => {
+        if (released) return;
+        released = true;
+        slot.inflight--;
+        if (slot.retired && slot.inflight === 0) void this.dispose(state, slot);
+      },
+    };
+  }
+
+  /** Loads the version CURRENT points at if it differs from the loaded one; null when nothing is published. */
+  async loadCurrent(): Promise<CatalogState | null> {
+    const version = await readCurrent(this.artifactsDir);
+    if (!version) return null;
+    return this.load(version);
+  }
+
+  load(version: string): Promise<CatalogState> {
+    if (this.current?.version === version) return Promise.resolve(this.current);
+    const existing = this.pending.get(version);
+    if (existing) return existing;
+    const p = this.queue
+      .then(() => this.build(version))
+      .finally(() => this.pending.delete(version));
+    this.pending.set(version, p);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async build(version: string): Promise<CatalogState> {
+    if (this.current?.version === version) return this.current;
+    const t0 = performance.now();
+    const built: { state: CatalogState; ext: Map<string, unknown> } | null = await (async () => {
+      const loaded = await loadVersion(this.artifactsDir, version);
+      const tables = await buildTables(loaded.movies);
+      const ext = new Map<string, unknown>();
+      const state: CatalogState = {
+        version,
+        dir: loaded.dir,
+        manifest: loaded.manifest,
+        movies: loaded.movies,
+        tables,
+        ext,
+        loadedAt: new Date(),
+      };
+      const done: [CatalogExtension, unknown][] = [];
+      try {
+        for (const e of this.extensions()) {
+          const te = performance.now();
+          ext.set(e.name, await e.load(loaded, state));
+          done.push([e, ext.get(e.name)]);
+          this.log.info({ version, extension: e.name, ms: Math.round(performance.now() - te) }, 'extension loaded');
+        }
+      } catch (err) {
+        for (const [e, v] of done) await safeDispose(e, v, this.log);
+        throw err;
+      }
+      return { state, ext };
+    })().catch((err: unknown) => {
+      this.log.error({ version, err }, 'catalog version failed to load; keeping the current one');
+      this.emit('loadError', version, err);
+      throw err;
+    });
+    const { state } = built!;
+    const previous = this.current;
+    this.slots.set(state, { inflight: 0, retired: false, disposed: false });
+    this.current = state; // the swap: one reference assignment
+    this.log.info(
+      { version, previous: previous?.version ?? null, movies: state.movies.length, ms: Math.round(performance.now() - t0) },
+      'catalog version loaded',
+    );
+    if (previous) {
+      const slot = this.slots.get(previous)!;
+      slot.retired = true;
+      if (slot.inflight === 0) void this.dispose(previous, slot);
+    }
+    this.emit('swap', state, previous);
+    return state;
+  }
+
+  private async dispose(state: CatalogState, slot: Slot): Promise<void> {
+    if (slot.disposed) return;
+    slot.disposed = true;
+    this.slots.delete(state);
+    for (const e of this.extensions()) {
+      if (state.ext.has(e.name)) await safeDispose(e, state.ext.get(e.name), this.log);
+    }
+  }
+
+  /** Drops the current state (server shutdown): disposes its extensions once calls are done. */
+  async close(): Promise<void> {
+    await this.queue;
+    const state = this.current;
+    this.current = null;
+    if (!state) return;
+    const slot = this.slots.get(state)!;
+    slot.retired = true;
+    if (slot.inflight === 0) await this.dispose(state, slot);
+  }
+}
+
+async function safeDispose(e: CatalogExtension, value: unknown, log: Logger): Promise<void> {
+  try {
+    await e.dispose?.(value);
+  } catch (err) {
+    log.error({ extension: e.name, err }, 'extension dispose failed');
+  }
+}

@@ -1,5 +1,160 @@
-// Placeholder until the BullMQ ops CLI lands (rebuild, status, watch, runs).
+// Ops commands against the queues (`npm run pipeline -- <command>`; `--inline` is handled before
+// this module is loaded and needs no Redis): rebuild, status, watch, runs, schedule.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../pipeline/config';
+import { createLogger } from '../pipeline/log';
+import { REBUILD_QUEUE } from './names';
+import { Orchestrator, RunNotFoundError } from './orchestrator';
+import { clientRedis, connectOrFail, RedisUnavailableError } from './redis';
+import { createRunRenderer, formatRun, formatRunLine } from './render';
+import { isTerminal, type RunRecord } from './runs';
+import { getSchedule, removeSchedule, setSchedule } from './schedule';
+import { loadOrchestrationSettings } from './settings';
+
+export const OPS_USAGE = `npm run pipeline -- <command> [options]      (REDIS_URL, MARQUEE_QUEUE_PREFIX)
+  rebuild [--watch]          queue a rebuild (a run in progress is returned instead of starting another)
+  status [RUN]               a run's stages, progress, timings, errors (default: the active or latest run)
+  watch [RUN]                follow a run live until it ends (exit code 0 completed, 1 failed)
+  runs [--limit N]           recent runs, newest first
+  schedule                   show the periodic rebuild
+  schedule set CRON [--tz Z] rebuild periodically, e.g. "0 3 * * *" (BullMQ job scheduler)
+  schedule off               stop rebuilding periodically
+  --json                     machine-readable output (rebuild, status, runs, schedule)
+  --inline                   build in-process without Redis (see --inline --help)`;
+
 export async function runOpsCli(argv: string[]): Promise<number> {
-  console.error(`ops commands are not available yet (got: ${argv.join(' ') || 'nothing'}); use --inline`);
-  return 2;
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      watch: { type: 'boolean' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      tz: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      'data-dir': { type: 'string' },
+      'artifacts-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  const [cmd, ...rest] = positionals;
+  if (values.help || !cmd) {
+    console.log(OPS_USAGE);
+    return cmd || values.help ? 0 : 2;
+  }
+  if (!['rebuild', 'status', 'watch', 'runs', 'schedule'].includes(cmd)) {
+    console.error(`unknown command ${JSON.stringify(cmd)}\n${OPS_USAGE}`);
+    return 2;
+  }
+  const config = loadConfig({
+    ...(values['data-dir'] && { dataDir: values['data-dir'] }),
+    ...(values['artifacts-dir'] && { artifactsDir: values['artifacts-dir'] }),
+  });
+  const settings = loadOrchestrationSettings();
+  const log = createLogger('ops', process.env.LOG_LEVEL ?? 'warn');
+  const redis = clientRedis(config.redisUrl, { name: 'marquee-ops-cli' });
+  redis.on('error', () => {}); // reported through connectOrFail / the failing command
+  const orch = new Orchestrator(redis, config, settings, (err) => log.debug({ err: err.message }, 'queue error'));
+  try {
+    await connectOrFail(redis, config.redisUrl);
+    const json = Boolean(values.json);
+    switch (cmd) {
+      case 'rebuild': {
+        const { run, created } = await orch.startRebuild('cli');
+        if (json && !values.watch) console.log(JSON.stringify({ created, run }, null, 2));
+        else
+          console.log(
+            created
+              ? `Started run ${run.id} (version ${run.version})`
+              : `A run is already in progress: ${run.id} (${run.status}); not starting another`,
+          );
+        return values.watch ? await watch(orch, run.id) : 0;
+      }
+      case 'status': {
+        const run = await pickRun(orch, rest[0]);
+        console.log(json ? JSON.stringify(run, null, 2) : formatRun(run));
+        return 0;
+      }
+      case 'watch': {
+        const run = await pickRun(orch, rest[0]);
+        return await watch(orch, run.id);
+      }
+      case 'runs': {
+        const limit = values.limit === undefined ? 20 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit ${values.limit}: expected a whole number >= 1`);
+        const runs = await orch.listRuns(limit);
+        if (json) console.log(JSON.stringify(runs, null, 2));
+        else if (runs.length === 0) console.log('no runs yet');
+        else for (const r of runs) console.log(formatRunLine(r));
+        return 0;
+      }
+      case 'schedule': {
+        const q = orch.queue(REBUILD_QUEUE);
+        const [sub, pattern] = rest;
+        if (sub === 'set') {
+          if (!pattern) throw new ConfigError('schedule set needs a cron pattern, e.g. "0 3 * * *"');
+          const s = await setSchedule(q, pattern, values.tz).catch((err: Error) => {
+            throw new ConfigError(`cron pattern ${JSON.stringify(pattern)}: ${err.message}`);
+          });
+          console.log(json ? JSON.stringify(s) : `Rebuild scheduled: ${s.pattern}${s.tz ? ` (${s.tz})` : ''}; next at ${s.next}`);
+        } else if (sub === 'off') {
+          const removed = await removeSchedule(q);
+          console.log(json ? JSON.stringify({ removed }) : removed ? 'Rebuild schedule removed' : 'No rebuild schedule was set');
+        } else if (sub === undefined) {
+          const s = await getSchedule(q);
+          console.log(json ? JSON.stringify(s) : s ? `Rebuild schedule: ${s.pattern}${s.tz ? ` (${s.tz})` : ''}; next at ${s.next}` : 'No rebuild schedule');
+        } else {
+          throw new ConfigError(`schedule ${sub}: expected set CRON or off`);
+        }
+        return 0;
+      }
+    }
+    return 2;
+  } catch (err) {
+    if (err instanceof RunNotFoundError || err instanceof RedisUnavailableError) {
+      console.error(`error: ${err.message}`);
+      return err instanceof RunNotFoundError ? 3 : 4;
+    }
+    throw err;
+  } finally {
+    await orch.close();
+    redis.disconnect();
+  }
+}
+
+/** The run named, else the active one, else the latest. */
+async function pickRun(orch: Orchestrator, id: string | undefined): Promise<RunRecord> {
+  const runId = id ?? (await orch.store.activeRunId()) ?? (await orch.listRuns(1))[0]?.id;
+  if (!runId) throw new RunNotFoundError('(none: no run has been started yet)');
+  const run = await orch.getRun(runId);
+  if (!run) throw new RunNotFoundError(runId);
+  return run;
+}
+
+async function watch(orch: Orchestrator, runId: string): Promise<number> {
+  const renderer = createRunRenderer(process.stderr);
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  let last: RunRecord | undefined;
+  try {
+    for await (const run of orch.watchRun(runId, { signal: ac.signal })) {
+      last = run;
+      renderer.update(run);
+    }
+  } finally {
+    renderer.stop();
+    process.off('SIGINT', onSig);
+  }
+  if (!last) return 1;
+  if (!isTerminal(last)) {
+    console.log(`stopped watching; run ${last.id} goes on (${last.status})`);
+    return 0;
+  }
+  console.log(
+    last.status === 'completed'
+      ? `Run ${last.id} completed in ${((last.ms ?? 0) / 1000).toFixed(1)} s: published ${last.publishedVersion}`
+      : `Run ${last.id} failed: ${last.error}`,
+  );
+  return last.status === 'completed' ? 0 : 1;
 }

@@ -4,7 +4,8 @@ import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { timedStage, type StageContext } from './context';
 import { FILES } from '../artifacts/store';
-import { JsonlWriter, readJsonl } from '../artifacts/files';
+import { readJsonl } from '../artifacts/files';
+import { BufferedJsonlWriter } from '../etl/lines';
 import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type ExtractedMovie } from '../etl/extracted';
 import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning';
 import { ProgressThrottle } from '../etl/progress';
@@ -52,7 +53,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 
     // 1. movies: clean, drop rows without a valid release date (counted and listed in dropped.jsonl)
     const byId = new Map<number, Movie>();
-    const dropped = new JsonlWriter<DroppedRecord>(path.join(ctx.dir, DROPPED_FILE));
+    const dropped = new BufferedJsonlWriter<DroppedRecord>(path.join(ctx.dir, DROPPED_FILE));
     for await (const m of readJsonl<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
       progress.report(++done, 'movies');
       const r = cleanMovie(m, tally);
@@ -100,7 +101,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
     }
 
     // 4. catalog, sorted by id
-    const catalog = new JsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog));
+    const catalog = new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog));
     for (const id of [...byId.keys()].sort((a, b) => a - b)) await catalog.write(byId.get(id)!);
     await catalog.close();
     counts.movies_published = catalog.count;

@@ -42,6 +42,7 @@ import type { Config } from '../pipeline/config';
 import type { Logger } from '../pipeline/log';
 import type { CatalogExtension, CatalogHolder } from './state';
 import { catalogModule } from './catalog/module';
+import { adminModule } from './admin/module';
 
 export interface ServiceContext {
   holder: CatalogHolder;
@@ -66,4 +67,5 @@ export interface ServiceModule {
 /** Every module the server hosts. Adding one is one line. */
 export const MODULES: ServiceModule[] = [
   catalogModule,
+  adminModule,
 ];

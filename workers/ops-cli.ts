@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../pipeline/config';
 import { createLogger } from '../pipeline/log';
 import { REBUILD_QUEUE } from './names';
-import { Orchestrator, RunNotFoundError } from './orchestrator';
+import { AmbiguousRunError, Orchestrator, RunNotFoundError } from './orchestrator';
 import { clientRedis, connectOrFail, RedisUnavailableError } from './redis';
 import { createRunRenderer, formatRun, formatRunLine } from './render';
 import { isTerminal, type RunRecord } from './runs';
@@ -15,6 +15,7 @@ export const OPS_USAGE = `npm run pipeline -- <command> [options]      (REDIS_UR
   rebuild [--watch]          queue a rebuild (a run in progress is returned instead of starting another)
   status [RUN]               a run's stages, progress, timings, errors (default: the active or latest run)
   watch [RUN]                follow a run live until it ends (exit code 0 completed, 1 failed)
+                             RUN: a run id or a unique prefix of one (4+ characters)
   runs [--limit N]           recent runs, newest first
   schedule                   show the periodic rebuild
   schedule set CRON [--tz Z] rebuild periodically, e.g. "0 3 * * *" (BullMQ job scheduler)
@@ -111,9 +112,9 @@ export async function runOpsCli(argv: string[]): Promise<number> {
     }
     return 2;
   } catch (err) {
-    if (err instanceof RunNotFoundError || err instanceof RedisUnavailableError) {
+    if (err instanceof RunNotFoundError || err instanceof AmbiguousRunError || err instanceof RedisUnavailableError) {
       console.error(`error: ${err.message}`);
-      return err instanceof RunNotFoundError ? 3 : 4;
+      return err instanceof RedisUnavailableError ? 4 : 3;
     }
     throw err;
   } finally {
@@ -122,13 +123,9 @@ export async function runOpsCli(argv: string[]): Promise<number> {
   }
 }
 
-/** The run named, else the active one, else the latest. */
-async function pickRun(orch: Orchestrator, id: string | undefined): Promise<RunRecord> {
-  const runId = id ?? (await orch.store.activeRunId()) ?? (await orch.listRuns(1))[0]?.id;
-  if (!runId) throw new RunNotFoundError('(none: no run has been started yet)');
-  const run = await orch.getRun(runId);
-  if (!run) throw new RunNotFoundError(runId);
-  return run;
+/** The run named (id or unique prefix), else the active one, else the latest. */
+function pickRun(orch: Orchestrator, id: string | undefined): Promise<RunRecord> {
+  return orch.findRun(id);
 }
 
 async function watch(orch: Orchestrator, runId: string): Promise<number> {

@@ -104,6 +104,27 @@ export class Orchestrator {
     return (await this.reconcile(run)) ? await this.store.get(runId) : run;
   }
 
+  /**
+   * A run by id or by a unique prefix of one (4+ characters); with no id, the run in progress or
+   * else the latest. Throws RunNotFoundError (with recent ids as suggestions) or AmbiguousRunError.
+   */
+  async findRun(idOrPrefix?: string): Promise<RunRecord> {
+    const wanted = idOrPrefix?.trim() ?? '';
+    if (wanted === '') {
+      const id = (await this.store.activeRunId()) ?? (await this.store.list(1))[0]?.id;
+      const run = id ? await this.getRun(id) : null;
+      if (!run) throw new RunNotFoundError('', []);
+      return run;
+    }
+    const exact = await this.getRun(wanted);
+    if (exact) return exact;
+    const recent = await this.store.list(this.settings.runsKeep);
+    const matches = wanted.length >= 4 ? recent.filter((r) => r.id.startsWith(wanted)) : [];
+    if (matches.length === 1) return (await this.getRun(matches[0].id)) ?? matches[0];
+    if (matches.length > 1) throw new AmbiguousRunError(wanted, matches.map((r) => r.id));
+    throw new RunNotFoundError(wanted, recent.slice(0, 5).map((r) => r.id));
+  }
+
   async listRuns(limit = 20): Promise<RunRecord[]> {
     return this.store.list(limit);
   }
@@ -205,8 +226,25 @@ export class Orchestrator {
 }
 
 export class RunNotFoundError extends Error {
-  constructor(readonly runId: string) {
-    super(`no run ${runId} (runs are kept for the last few rebuilds; list them with \`runs\`)`);
+  constructor(
+    readonly runId: string,
+    readonly recent: string[] = [],
+  ) {
+    super(
+      runId === ''
+        ? 'no run has been started yet'
+        : `no run ${JSON.stringify(runId)} (only the last rebuilds are kept)${recent.length ? `; recent runs: ${recent.join(', ')}` : ''}`,
+    );
     this.name = 'RunNotFoundError';
+  }
+}
+
+export class AmbiguousRunError extends Error {
+  constructor(
+    readonly prefix: string,
+    readonly candidates: string[],
+  ) {
+    super(`run id prefix ${JSON.stringify(prefix)} matches ${candidates.length} runs: ${candidates.join(', ')}; give more characters`);
+    this.name = 'AmbiguousRunError';
   }
 }

@@ -1,0 +1,178 @@
+// marquee.v1.PipelineAdmin: start, read, watch and list rebuild runs (the same Orchestrator as the
+// ops CLI), plus the publish subscriber that swaps the catalog to each newly published version.
+//
+// Redis is optional for the service: while it is unreachable these RPCs answer UNAVAILABLE at once
+// (the admin client never queues commands: enableOfflineQueue false, short timeouts), the catalog
+// RPCs keep being served, and both connections reconnect in the background by themselves.
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { ambiguous, invalidArgument, notFound, unavailable } from '../errors';
+import { unary } from '../handlers';
+import type { ServiceContext, ServiceModule } from '../modules';
+import { AmbiguousRunError, Orchestrator, RunNotFoundError } from '../../workers/orchestrator';
+import { clientRedis, redactRedisUrl } from '../../workers/redis';
+import { isTerminal } from '../../workers/runs';
+import { loadOrchestrationSettings, type OrchestrationSettings } from '../../workers/settings';
+import { runMessage } from './messages';
+import { subscribePublished } from './notify';
+
+/** An admin call gives up after this long (Redis slow or half-open) with UNAVAILABLE. */
+const CALL_TIMEOUT_MS = 5000;
+
+interface AdminRuntime {
+  redis: Redis;
+  orch: Orchestrator;
+  settings: OrchestrationSettings;
+  lastError?: string;
+}
+
+export interface AdminModuleOptions {
+  /** defaults to the environment (MARQUEE_QUEUE_PREFIX, MARQUEE_ATTEMPTS, ...) read at start-up */
+  settings?: OrchestrationSettings;
+  /** subscribe to publish announcements and swap (default true) */
+  swapOnPublish?: boolean;
+}
+
+function runIdArg(v: unknown): string {
+  const id = typeof v === 'string' ? v.trim() : '';
+  if (id !== '' && !/^[0-9a-f-]{4,36}$/i.test(id)) {
+    throw invalidArgument(
+      `run_id ${JSON.stringify(id.slice(0, 60))} is not a run id: give the UUID printed by StartRebuild/ListRuns, a unique prefix of it (4+ characters), or nothing for the active/latest run`,
+      { reason: 'BAD_RUN_ID' },
+    );
+  }
+  return id;
+}
+
+export function createAdminModule(opts: AdminModuleOptions = {}): ServiceModule {
+  const runtimes = new WeakMap<ServiceContext, AdminRuntime>();
+
+  const runtime = (ctx: ServiceContext): AdminRuntime => {
+    let rt = runtimes.get(ctx);
+    if (!rt) {
+      const settings = opts.settings ?? loadOrchestrationSettings();
+      const redis = clientRedis(ctx.config.redisUrl, { name: 'marquee-service-admin', connectTimeoutMs: 1500 });
+      const orch = new Orchestrator(redis, ctx.config, settings, (err) => ctx.log.debug({ err: err.message }, 'admin queue error'));
+      const r: AdminRuntime = { redis, orch, settings };
+      let said = false;
+      redis.on('error', (err: Error) => {
+        r.lastError = err.message;
+        if (!said) ctx.log.warn({ redis: redactRedisUrl(ctx.config.redisUrl), err: err.message }, 'pipeline admin: Redis unreachable; admin RPCs answer UNAVAILABLE until it is back');
+        said = true;
+      });
+      redis.on('ready', () => {
+        if (said) ctx.log.info('pipeline admin: Redis is back');
+        said = false;
+        r.lastError = undefined;
+      });
+      rt = r;
+      runtimes.set(ctx, rt);
+    }
+    return rt;
+  };
+
+  /** Runs an admin operation, turning an unreachable/slow Redis into UNAVAILABLE and run lookups into NOT_FOUND. */
+  const guarded = async <T>(ctx: ServiceContext, fn: (orch: Orchestrator) => Promise<T>): Promise<T> => {
+    const rt = runtime(ctx);
+    const down = () =>
+      unavailable(
+        `the pipeline admin needs Redis at ${redactRedisUrl(ctx.config.redisUrl)} (REDIS_URL), which is unreachable${rt.lastError ? ` (${rt.lastError})` : ''}; catalog queries are not affected; try again once Redis is back`,
+        'REDIS_UNAVAILABLE',
+      );
+    if (rt.redis.status !== 'ready') {
+      if (rt.redis.status === 'wait') rt.redis.connect().catch(() => {});
+      throw down();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        fn(rt.orch),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(down()), CALL_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof RunNotFoundError) throw notFound(err.message, err.recent, 'RUN_NOT_FOUND');
+      if (err instanceof AmbiguousRunError) throw ambiguous(`run id prefix ${JSON.stringify(err.prefix)} matches several runs`, err.candidates, 'AMBIGUOUS_RUN_ID');
+      if (rt.redis.status !== 'ready' || /ECONNREFUSED|Connection is closed|enableOfflineQueue|ETIMEDOUT|EHOSTUNREACH/i.test(String((err as Error)?.message))) {
+        rt.lastError ??= (err as Error)?.message;
+        throw down();
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    protoFiles: ['marquee/v1/pipeline.proto'],
+    serviceName: 'marquee.v1.PipelineAdmin',
+    servingWithoutCatalog: true,
+    implementation: (ctx) => ({
+      StartRebuild: unary(() =>
+        guarded(ctx, async (orch) => {
+          const { run, created } = await orch.startRebuild('rpc');
+          ctx.log.info({ runId: run.id, created }, created ? 'rebuild started (rpc)' : 'rebuild already in progress (rpc)');
+          return { run: runMessage(run), created };
+        }),
+      ),
+      GetRun: unary((req: { runId?: string }) => {
+        const id = runIdArg(req.runId);
+        return guarded(ctx, async (orch) => ({ run: runMessage(await orch.findRun(id)) }));
+      }),
+      ListRuns: unary((req: { limit?: number }) => {
+        const limit = req.limit ?? 0;
+        if (!Number.isInteger(limit) || limit < 0 || limit > 100) {
+          throw invalidArgument(`limit ${limit} is out of range: give 1-100, or 0 for the default (20)`, { reason: 'BAD_LIMIT' });
+        }
+        return guarded(ctx, async (orch) => {
+          const [runs, active] = await Promise.all([orch.listRuns(limit || 20), orch.store.activeRunId()]);
+          return { runs: runs.map((r) => runMessage(r)), activeRunId: active ?? '' };
+        });
+      }),
+      WatchRun: async (call: grpc.ServerWritableStream<{ runId?: string }, unknown>) => {
+        const id = runIdArg(call.request.runId);
+        const first = await guarded(ctx, (orch) => orch.findRun(id));
+        const ac = new AbortController();
+        call.on('cancelled', () => ac.abort());
+        call.on('close', () => ac.abort());
+        const rt = runtime(ctx);
+        try {
+          for await (const run of rt.orch.watchRun(first.id, { signal: ac.signal })) {
+            call.write({ run: runMessage(run), final: isTerminal(run) });
+          }
+        } catch (err) {
+          if (ac.signal.aborted) return;
+          if (err instanceof RunNotFoundError) throw notFound(err.message, [], 'RUN_NOT_FOUND');
+          throw unavailable(`lost Redis while watching run ${first.id}: ${(err as Error).message}; watch again once Redis is back`, 'REDIS_UNAVAILABLE');
+        }
+        if (!ac.signal.aborted) call.end();
+      },
+    }),
+    async start(ctx) {
+      const rt = runtime(ctx);
+      rt.redis.connect().catch(() => {}); // in the background: the service starts whether Redis is up or not
+      let sub: Redis | undefined;
+      let notifier: { close(): Promise<void> } | undefined;
+      if (opts.swapOnPublish !== false) {
+        sub = new Redis(ctx.config.redisUrl, {
+          connectionName: 'marquee-service-published',
+          connectTimeout: 1500,
+          maxRetriesPerRequest: null,
+          retryStrategy: (times) => Math.min(times * 250, 5000),
+        });
+        sub.on('error', () => {}); // the admin client reports the outage once; this one just retries
+        notifier = subscribePublished(sub, ctx.holder, rt.settings.prefix, ctx.log);
+      }
+      return {
+        async close() {
+          await notifier?.close();
+          await rt.orch.close();
+          rt.redis.disconnect();
+        },
+      };
+    },
+  };
+}
+
+export const adminModule = createAdminModule();

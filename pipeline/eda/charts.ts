@@ -52,6 +52,11 @@ const COLUMN_LABELS: Record<CorrelationColumn, string> = {
   runtime: 'Runtime',
 };
 
+/** Plain thousands for small counts ('1,500'), SI beyond ('15k'): never '0.5k'. */
+function countFormat(max: number): string {
+  return max >= 10_000 ? '~s' : ',d';
+}
+
 /** A vega expression that prints dollars as $1.5K / $20M / $1.2B. */
 const MONEY_LABEL =
   "datum.value >= 1e9 ? '$' + format(datum.value / 1e9, '~g') + 'B' : " +
@@ -83,7 +88,7 @@ function rankedBars(
         field: 'value',
         type: 'quantitative',
         title: opts.xTitle,
-        axis: { format: '~s', tickCount: 6, grid: true },
+        axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 6, grid: true },
         scale: { nice: true },
       },
     },
@@ -141,7 +146,12 @@ function yearsChart(s: EdaSummary): ChartDef {
               scale: { paddingInner: 0.15 },
               axis: { values: labelYears, labelAngle: 0, labelFlush: false },
             },
-            y: { field: 'movies', type: 'quantitative', title: 'Movies', axis: { format: '~s', tickCount: 6 } },
+            y: {
+              field: 'movies',
+              type: 'quantitative',
+              title: 'Movies',
+              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.movies))), tickCount: 6 },
+            },
           },
         }
       : null,
@@ -175,7 +185,12 @@ function runtimeChart(s: EdaSummary): ChartDef {
           scale: { domain: [0, r.overflowFrom + r.binMinutes] },
         },
         x2: { field: 'to' },
-        y: { field: 'movies', type: 'quantitative', title: 'Movies', axis: { format: '~s', tickCount: 6 } },
+        y: {
+          field: 'movies',
+          type: 'quantitative',
+          title: 'Movies',
+          axis: { format: countFormat(Math.max(0, ...rows.map((b) => b.movies))), tickCount: 6 },
+        },
       },
     },
   ];
@@ -200,7 +215,7 @@ function runtimeChart(s: EdaSummary): ChartDef {
     description:
       `Movies by runtime, over the ${nf.format(r.known)} movies with a known runtime ` +
       `(${nf.format(r.unknown)} with a runtime of 0 or none are left out). ` +
-      (r.median !== null ? `Median ${r.median} min, mean ${r.mean} min, longest ${r.max} min.` : ''),
+      (r.median !== null ? `Median ${r.median} min, mean ${r.mean?.toFixed(1)} min, longest ${r.max} min.` : ''),
     spec: r.known
       ? {
           $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -256,6 +271,15 @@ function budgetRevenueChart(s: EdaSummary): ChartDef {
               },
             },
             {
+              data: { values: [{ v: domain[1] / 10 ** 0.15, label: 'break-even' }] },
+              mark: { type: 'text', color: ACCENT, align: 'right', dx: -8, fontWeight: 'bold' },
+              encoding: {
+                x: { field: 'v', type: 'quantitative', scale: { type: 'log', domain } },
+                y: { field: 'v', type: 'quantitative', scale: { type: 'log', domain } },
+                text: { field: 'label' },
+              },
+            },
+            {
               data: { values: domain.map((v) => ({ v })) },
               mark: { type: 'line', color: ACCENT, strokeDash: [6, 4], strokeWidth: 1.5 },
               encoding: {
@@ -287,17 +311,18 @@ function correlationChart(s: EdaSummary): ChartDef {
     description:
       'Pearson r between the numeric columns. A 0 that means "unknown" (budget, revenue, return, runtime; ' +
       'a vote average without votes) is left out pairwise: each cell uses the movies where both values are ' +
-      'known, and n says how many. Grey cells have too few pairs.',
+      'known, and n says how many. Grey cells have too few pairs. Return (revenue / budget) is dominated by a ' +
+      'few movies with a tiny recorded budget, hence its near-zero r.',
     spec: s.catalog.movies
       ? {
           $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
           description: 'Correlation heatmap',
           config: CONFIG,
-          width: { step: 92 },
+          width: { step: 100 },
           height: { step: 56 },
           data: { values: rows },
           encoding: {
-            x: { ...band, axis: { orient: 'top', labelAngle: 0, labelLimit: 90, ticks: false, domain: false } },
+            x: { ...band, axis: { orient: 'top', labelAngle: 0, labelLimit: 96, ticks: false, domain: false } },
             y: { field: 'y', type: 'nominal', sort: labels, title: null, axis: { labelLimit: 120, ticks: false, domain: false } },
           },
           layer: [
@@ -342,7 +367,7 @@ function titleWordsChart(s: EdaSummary): ChartDef {
     title: 'Most frequent words in titles',
     description:
       `Titles containing each word (a word repeated in one title counts once), after removing ` +
-      `English and Spanish stop words, possessive "'s", numbers and one-letter tokens. ` +
+      `English and Spanish stop words, possessive "'s", numbers, sequel numerals (II, III...) and one-letter tokens. ` +
       `${nf.format(t.tokens)} words kept, ${nf.format(t.stopWordTokens)} stop words removed, ` +
       `${nf.format(t.distinct)} distinct words.`,
     spec: rows.length
@@ -358,6 +383,7 @@ function codedChart(
   list: EdaSummary['languages'],
   what: string,
   color: string,
+  note: string,
 ): ChartDef {
   const rows = list.top.map((l) => ({ label: l.name === l.code ? l.code : `${l.name} (${l.code})`, value: l.movies }));
   return {
@@ -365,7 +391,7 @@ function codedChart(
     title,
     description:
       `The ${rows.length} most common of ${nf.format(list.distinct)} ${what}; ` +
-      `${nf.format(list.moviesWithout)} movies have none.`,
+      `${nf.format(list.moviesWithout)} movies have none. ${note}`,
     spec: rows.length ? rankedBars(rows, { xTitle: 'Movies', description: title, labelLimit: 280, color }) : null,
     empty: `No movie has any ${what}.`,
   };
@@ -380,7 +406,7 @@ function companiesChart(s: EdaSummary): ChartDef {
       `The ${rows.length} companies with the most movies, of ${nf.format(s.companies.distinct)}; ` +
       `${nf.format(s.companies.moviesWithout)} movies list no company.`,
     spec: rows.length
-      ? rankedBars(rows, { xTitle: 'Movies', description: 'Top production companies', labelLimit: 320, color: '#b279a2' })
+      ? rankedBars(rows, { xTitle: 'Movies', description: 'Top production companies', labelLimit: 360, color: '#b279a2' })
       : null,
     empty: 'No movie lists a production company.',
   };
@@ -412,7 +438,7 @@ function missingChart(s: EdaSummary): ChartDef {
               type: 'nominal',
               sort: rows.map((r) => r.label),
               title: null,
-              axis: { labelLimit: 360, ticks: false, domain: false, labelPadding: 6 },
+              axis: { labelLimit: 400, ticks: false, domain: false, labelPadding: 6 },
             },
             x: {
               field: 'share',
@@ -464,7 +490,12 @@ function notAdmittedChart(s: EdaSummary): ChartDef {
               title: null,
               axis: { labelLimit: 320, ticks: false, domain: false, labelPadding: 6 },
             },
-            x: { field: 'value', type: 'quantitative', title: 'Rows', axis: { format: '~s', tickCount: 5, grid: true } },
+            x: {
+              field: 'value',
+              type: 'quantitative',
+              title: 'Rows',
+              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 5, grid: true },
+            },
           },
           layer: [
             {
@@ -499,8 +530,22 @@ export function reportCharts(s: EdaSummary): ChartDef[] {
     budgetRevenueChart(s),
     correlationChart(s),
     titleWordsChart(s),
-    codedChart('languages', 'Top original languages', s.languages, 'original languages', '#72b7b2'),
-    codedChart('countries', 'Top production countries', s.countries, 'production countries', '#eeca3b'),
+    codedChart(
+      'languages',
+      'Top original languages',
+      s.languages,
+      'original languages',
+      '#72b7b2',
+      "Names come from Intl.DisplayNames; codes it has no name for (TMDB's 'cn', 'xx') are shown as they are.",
+    ),
+    codedChart(
+      'countries',
+      'Top production countries',
+      s.countries,
+      'production countries',
+      '#eeca3b',
+      'A movie made in several countries counts once in each.',
+    ),
     companiesChart(s),
     missingChart(s),
     notAdmittedChart(s),

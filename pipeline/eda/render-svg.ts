@@ -1,5 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { installTextMetrics } from './text-width';
 
 /**
  * Renders a Vega-Lite spec to an SVG string in Node, without a browser or canvas
@@ -7,6 +8,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
  * unique, since several SVGs share one HTML document and vega numbers them from 1 in each.
  */
 export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<string> {
+  installTextMetrics();
   const { spec: vgSpec } = compile(spec);
   // No loader access is needed (all data is inline); a loader that refuses keeps it offline.
   const loader = vega.loader({ mode: 'file' });

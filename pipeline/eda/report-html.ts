@@ -32,7 +32,7 @@ main{max-width:1240px;margin:0 auto;padding:24px 28px 48px}
 h1{font-size:28px;margin:8px 0 4px}
 h2{font-size:20px;margin:0 0 6px}
 .sub{color:#555;margin:0 0 18px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;margin:0 0 18px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:0 0 18px}
 .card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:12px 14px}
 .card b{display:block;font-size:24px}
 .card span{color:#555;font-size:13px}
@@ -115,7 +115,7 @@ export async function renderReport(s: EdaSummary, meta: ReportMeta): Promise<Ren
   const counts = stageCountsSection(s);
   sections.push(counts.html);
   height += 120 + counts.rows * 30 + 200; // plus footer
-  const pageHeight = Math.ceil((height * 1.05) / 100) * 100;
+  const pageHeight = Math.ceil(height / 100) * 100;
 
   const cat = s.catalog;
   const years = cat.firstYear !== null ? `${cat.firstYear}–${cat.lastYear}` : '–';

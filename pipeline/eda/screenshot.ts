@@ -1,9 +1,9 @@
 // Screenshot of a version's EDA report in headless Chromium, to look at the report as a reader does.
-//   npm run report:screenshot -- [--version V] [--out file.png] [--anchor genres] [--height 900]
+//   npm run report:screenshot -- [--version V] [--out file.png] [--chart genres]
 // Chromium is a tool on this machine, not a project dependency: Debian's `chromium` package.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,8 +19,9 @@ const USAGE = `npm run report:screenshot -- [options]
   --out FILE           PNG to write (default: <tmp>/marquee-report-<version>.png)
   --width PX           window width (default 1400)
   --height PX          window height (default: the full page, from the report's own estimate)
-  --anchor ID          scroll to a chart first (genres, years, runtime, budget-revenue, correlation,
-                       title-words, languages, countries, companies, missing, not-admitted)
+  --chart ID           shoot one chart alone, at full size (genres, years, runtime, budget-revenue,
+                       correlation, title-words, languages, countries, companies, missing,
+                       not-admitted, pipeline-counts)
   --chromium PATH      browser binary (env CHROMIUM; default /usr/bin/chromium)`;
 
 class UsageError extends Error {}
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
-      anchor: { type: 'string' },
+      chart: { type: 'string' },
       chromium: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -82,13 +83,30 @@ async function main(): Promise<void> {
 
   const width = positiveInt('width', values.width, 1400);
   const html = await readFile(report, 'utf8');
-  const estimate = /<meta name="marquee:page-height" content="(\d+)">/.exec(html);
-  const height = positiveInt('height', values.height, estimate ? Number(estimate[1]) : 8000);
-  const out = path.resolve(values.out ?? path.join(os.tmpdir(), `marquee-report-${label}.png`));
-  const url = pathToFileURL(report).href + (values.anchor ? `#${encodeURIComponent(values.anchor)}` : '');
-
   // A fresh profile per shot: no state from earlier runs, nothing written to the user's profile.
   const profile = await mkdtemp(path.join(os.tmpdir(), 'marquee-chromium-'));
+  let page = report;
+  let estimate = Number(/<meta name="marquee:page-height" content="(\d+)">/.exec(html)?.[1] ?? 8000);
+  if (values.chart) {
+    // One chart alone: its section and the page's style in a page of their own (scrolling a
+    // headless screenshot to an anchor is not reliable).
+    const section = new RegExp(`<section id="${values.chart.replace(/[^\w-]/g, '')}">[\\s\\S]*?</section>`).exec(html);
+    if (!section) {
+      const ids = [...html.matchAll(/<section id="([\w-]+)">/g)].map((m) => m[1]);
+      await rm(profile, { recursive: true, force: true });
+      throw new UsageError(`--chart ${values.chart}: no such chart in the report; charts: ${ids.join(', ')}`);
+    }
+    const style = /<style>[\s\S]*?<\/style>/.exec(html)?.[0] ?? '';
+    page = path.join(profile, 'chart.html');
+    await writeFile(page, `<!doctype html><html><head><meta charset="utf-8">${style}</head><body><main>${section[0]}</main></body></html>`);
+    const svgHeight = Number(/<svg[^>]*\sheight="(\d+)/.exec(section[0])?.[1] ?? 600);
+    estimate = svgHeight + 260;
+    label += `-${values.chart}`;
+  }
+  const height = positiveInt('height', values.height, estimate);
+  const out = path.resolve(values.out ?? path.join(os.tmpdir(), `marquee-report-${label}.png`));
+  const url = pathToFileURL(page).href;
+
   const args = [
     '--headless',
     '--no-sandbox',
@@ -116,7 +134,7 @@ async function main(): Promise<void> {
   }
   if (!existsSync(out)) throw new Error(`chromium exited but wrote no screenshot at ${out}`);
   const { size } = await stat(out);
-  console.log(`${out} (${width}x${height}, ${Math.round(size / 1024)} KiB) from ${url}`);
+  console.log(`${out} (${width}x${height}, ${Math.round(size / 1024)} KiB) of ${report}${values.chart ? ` (chart ${values.chart})` : ""}`);
 }
 
 main().catch((e: unknown) => {

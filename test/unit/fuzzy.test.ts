@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { distance } from 'fastest-levenshtein';
+import { Suggester, trigrams } from '../../service/normalize/fuzzy';
+import { normalizeKey } from '../../service/normalize/text';
+
+const TITLES = ['Toy Story', 'Toy Story 2', 'Toy Story 3', 'The Godfather', 'The Godfather: Part II', 'Amélie', 'Jumanji', 'Heat', 'Hamlet', 'Casino'];
+
+describe('Suggester', () => {
+  const s = new Suggester(TITLES);
+
+  it('puts the intended name first for typos, case and accent differences', () => {
+    expect(s.suggest('Toy Stroy')[0]).toBe('Toy Story');
+    expect(s.suggest('godfater')[0]).toBe('The Godfather');
+    expect(s.suggest('AMELIA')[0]).toBe('Amélie');
+    expect(s.suggest('jumanj')[0]).toBe('Jumanji');
+  });
+  it('returns at most `limit` names and nothing for garbage', () => {
+    expect(s.suggest('toy story', 2)).toHaveLength(2);
+    expect(s.suggest('zzzzqqqq')).toEqual([]);
+    expect(s.suggest('')).toEqual([]);
+  });
+  it('merges names with the same key and breaks ties by weight', () => {
+    const w = new Suggester(['Heat', 'HEAT', 'Beat', 'Meat'], (n) => (n === 'Meat' ? 10 : 1));
+    expect(w.size).toBe(3);
+    expect(w.suggest('Zeat').slice(0, 2)).toEqual(['Meat', 'Heat']);
+  });
+  it('offers a name as close (by edit distance) as the brute-force closest among its suggestions', () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `Movie ${i.toString(36)} of the ${['night', 'day', 'year', 'west'][i % 4]}`);
+    const big = new Suggester(names);
+    for (const q of ['Movie 1a of the nigth', 'movie zz of the day', 'Movi 2b of te year']) {
+      const best = names.reduce((a, b) => (distance(normalizeKey(q), normalizeKey(b)) < distance(normalizeKey(q), normalizeKey(a)) ? b : a));
+      const offered = big.suggest(q).map((n) => distance(normalizeKey(q), normalizeKey(n)));
+      expect(Math.min(...offered)).toBe(distance(normalizeKey(q), normalizeKey(best)));
+    }
+  });
+  it('trigrams are padded so short keys have some', () => {
+    expect([...trigrams('up')]).toEqual(['  u', ' up', 'up ']);
+  });
+});

@@ -43,6 +43,7 @@ import type { Logger } from '../pipeline/log';
 import type { CatalogExtension, CatalogHolder } from './state';
 import { catalogModule } from './catalog/module';
 import { adminModule } from './admin/module';
+import { reportModule } from './report/module';
 
 export interface ServiceContext {
   holder: CatalogHolder;
@@ -68,4 +69,5 @@ export interface ServiceModule {
 export const MODULES: ServiceModule[] = [
   catalogModule,
   adminModule,
+  reportModule,
 ];

@@ -25,8 +25,12 @@ export function attachBookkeeping(
   const guard = (what: string, p: Promise<unknown>) =>
     p.catch((err) => log.warn({ stage, err: errMsg(err) }, `run record: ${what} not written`));
 
+  // A stage whose child failed for good is not run: BullMQ hands it to a worker with a deferred
+  // failure ("child ... failed") that fails it at once, and so on up to publish. Those stages are
+  // recorded as skipped; the run already failed with the real error where it happened.
   worker.on('active', (job: Job<StagePayload>) => {
-    guard('active', store.stageActive(job.data.runId, stage, job.attemptsMade + 1, workerName));
+    if (job.deferredFailure) return;
+    guard('active', store.stageActive(job.data.runId, stage, job.attemptsMade + 1, workerName, job.processedOn));
   });
 
   worker.on('progress', (job: Job<StagePayload>, p: unknown) => {
@@ -36,11 +40,17 @@ export function attachBookkeeping(
   });
 
   worker.on('completed', (job: Job<StagePayload>, result: StageSummary) => {
-    guard('completed', store.stageCompleted(job.data.runId, stage, { ms: result?.ms, counts: result?.counts }));
+    // BullMQ's own timestamps (set in Redis as the job moves), so stage times never overlap out of order
+    const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined;
+    guard('completed', store.stageCompleted(job.data.runId, stage, { ms: result?.ms, counts: result?.counts, finishedAt }));
   });
 
   worker.on('failed', (job: Job<StagePayload> | undefined, err: Error) => {
     if (!job) return;
+    if (job.deferredFailure) {
+      guard('skipped', store.stageSkipped(job.data.runId, stage));
+      return;
+    }
     guard(
       'failed',
       (async () => {

@@ -14,7 +14,8 @@ import { STAGES, type StageName } from '../pipeline/types';
 import type { Progress } from '../pipeline/stages/context';
 import { runKeys } from './names';
 
-export type StageStatus = 'waiting' | 'active' | 'completed' | 'failed';
+/** skipped: never ran because an earlier stage failed for good */
+export type StageStatus = 'waiting' | 'active' | 'completed' | 'failed' | 'skipped';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed';
 export const TERMINAL: readonly RunStatus[] = ['completed', 'failed'];
 
@@ -203,8 +204,8 @@ export class RunStore {
     return r === 1;
   }
 
-  async stageActive(runId: string, stage: StageName, attempt: number, worker: string): Promise<void> {
-    const now = new Date().toISOString();
+  async stageActive(runId: string, stage: StageName, attempt: number, worker: string, at?: number): Promise<void> {
+    const now = new Date(at ?? Date.now()).toISOString();
     await this.patch(runId, {
       [sf(stage, 'status')]: 'active',
       [sf(stage, 'attempt')]: attempt,
@@ -244,6 +245,11 @@ export class RunStore {
     );
   }
 
+  /** A stage that will not run (an earlier one failed); never overwrites a finished stage. */
+  async stageSkipped(runId: string, stage: StageName): Promise<void> {
+    await this.patch(runId, { [sf(stage, 'status')]: 'skipped' }, { field: sf(stage, 'status'), mode: 'in', values: ['waiting', 'active'] });
+  }
+
   async stageStalled(runId: string, stage: StageName): Promise<void> {
     const key = this.keys.run(runId);
     if (await this.redis.exists(key)) {
@@ -261,6 +267,10 @@ export class RunStore {
       [sf(stage, 'finishedAt')]: now.toISOString(),
     });
     const run = await this.get(runId);
+    // the stages after it will never run
+    for (const s of run?.stages ?? []) {
+      if (s.status === 'waiting') await this.stageSkipped(runId, s.stage);
+    }
     await this.patch(
       runId,
       {

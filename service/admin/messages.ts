@@ -13,6 +13,7 @@ const STAGE_STATUS = {
   active: 'STAGE_STATUS_ACTIVE',
   completed: 'STAGE_STATUS_COMPLETED',
   failed: 'STAGE_STATUS_FAILED',
+  skipped: 'STAGE_STATUS_SKIPPED',
 } as const;
 
 function stageMessage(s: StageRecord) {

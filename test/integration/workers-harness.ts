@@ -96,6 +96,12 @@ export interface SpawnedProcess {
   stop(ms?: number): Promise<void>;
 }
 
+// Children must not outlive a test run that fails or is interrupted half-way.
+const spawned = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
 /** Spawns `node --import tsx <script> ...args` from the project root; resolves once `readyLine` appears in its output. */
 export async function spawnTsx(
   script: string,
@@ -109,6 +115,8 @@ export async function spawnTsx(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(proc);
+  proc.once('exit', () => spawned.delete(proc));
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),

@@ -41,6 +41,11 @@ const CONFIG = {
 };
 
 const nf = new Intl.NumberFormat('en-US');
+const plural = new Intl.PluralRules('en-US');
+/** "1 movie", "3 movies" */
+function count(n: number, one: string, many: string): string {
+  return `${nf.format(n)} ${plural.select(n) === 'one' ? one : many}`;
+}
 
 const COLUMN_LABELS: Record<CorrelationColumn, string> = {
   budget: 'Budget',
@@ -88,7 +93,7 @@ function rankedBars(
         field: 'value',
         type: 'quantitative',
         title: opts.xTitle,
-        axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 6, grid: true },
+        axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 6, tickMinStep: 1, grid: true },
         scale: { nice: true },
       },
     },
@@ -109,7 +114,7 @@ function genresChart(s: EdaSummary): ChartDef {
     title: 'Movies per genre',
     description:
       `How many movies carry each genre (a movie with several genres counts once in each). ` +
-      `${nf.format(s.genres.moviesWithout)} movies have no genre.`,
+      `${count(s.genres.moviesWithout, 'movie has', 'movies have')} no genre.`,
     spec: rows.length
       ? rankedBars(rows, { xTitle: 'Movies', description: 'Movies per genre', labelLimit: 200 })
       : null,
@@ -150,7 +155,7 @@ function yearsChart(s: EdaSummary): ChartDef {
               field: 'movies',
               type: 'quantitative',
               title: 'Movies',
-              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.movies))), tickCount: 6 },
+              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.movies))), tickCount: 6, tickMinStep: 1 },
             },
           },
         }
@@ -189,7 +194,7 @@ function runtimeChart(s: EdaSummary): ChartDef {
           field: 'movies',
           type: 'quantitative',
           title: 'Movies',
-          axis: { format: countFormat(Math.max(0, ...rows.map((b) => b.movies))), tickCount: 6 },
+          axis: { format: countFormat(Math.max(0, ...rows.map((b) => b.movies))), tickCount: 6, tickMinStep: 1 },
         },
       },
     },
@@ -391,7 +396,7 @@ function codedChart(
     title,
     description:
       `The ${rows.length} most common of ${nf.format(list.distinct)} ${what}; ` +
-      `${nf.format(list.moviesWithout)} movies have none. ${note}`,
+      `${count(list.moviesWithout, 'movie has', 'movies have')} none. ${note}`,
     spec: rows.length ? rankedBars(rows, { xTitle: 'Movies', description: title, labelLimit: 280, color }) : null,
     empty: `No movie has any ${what}.`,
   };
@@ -404,7 +409,7 @@ function companiesChart(s: EdaSummary): ChartDef {
     title: 'Top production companies',
     description:
       `The ${rows.length} companies with the most movies, of ${nf.format(s.companies.distinct)}; ` +
-      `${nf.format(s.companies.moviesWithout)} movies list no company.`,
+      `${count(s.companies.moviesWithout, 'movie lists', 'movies list')} no company.`,
     spec: rows.length
       ? rankedBars(rows, { xTitle: 'Movies', description: 'Top production companies', labelLimit: 360, color: '#b279a2' })
       : null,
@@ -494,7 +499,7 @@ function notAdmittedChart(s: EdaSummary): ChartDef {
               field: 'value',
               type: 'quantitative',
               title: 'Rows',
-              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 5, grid: true },
+              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 5, tickMinStep: 1, grid: true },
             },
           },
           layer: [

@@ -24,9 +24,19 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix: string): Promise<s
   }
 }
 
+/**
+ * Renames the SVG's internal ids to `<prefix>-1`, `<prefix>-2`, ... in order of appearance, and
+ * their references with them: unique in a page of several SVGs, and the same on every render
+ * (vega's gradient counter keeps counting across renders in one process).
+ */
 export function prefixIds(svg: string, prefix: string): string {
+  const names = new Map<string, string>();
+  for (const m of svg.matchAll(/\bid="([^"]+)"/g)) {
+    if (!names.has(m[1])) names.set(m[1], `${prefix}-${names.size + 1}`);
+  }
+  const rename = (id: string) => names.get(id) ?? `${prefix}-${id}`;
   return svg
-    .replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${prefix}-${id}"`)
-    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${prefix}-${id})`)
-    .replace(/href="#([^"]+)"/g, (_m, id: string) => `href="#${prefix}-${id}"`);
+    .replace(/\bid="([^"]+)"/g, (_m, id: string) => `id="${rename(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${rename(id)})`)
+    .replace(/href="#([^"]+)"/g, (_m, id: string) => `href="#${rename(id)}"`);
 }

@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   }
   if (!existsSync(out)) throw new Error(`chromium exited but wrote no screenshot at ${out}`);
   const { size } = await stat(out);
-  console.log(`${out} (${width}x${height}, ${Math.round(size / 1024)} KiB) of ${report}${values.chart ? ` (chart ${values.chart})` : ""}`);
+  console.log(`${out} (${width}x${height}, ${Math.round(size / 1024)} KiB) of ${report}${values.chart ? ` (chart ${values.chart})` : ''}`);
 }
 
 main().catch((e: unknown) => {

@@ -103,7 +103,7 @@ export function droppedReasons(stage: string, counts: Record<string, number> | u
       out.push({ stage, reason: key.slice('dropped_'.length).replace(/_/g, ' '), rows });
     }
   }
-  return out.sort((a, b) => b.rows - a.rows || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  return out;
 }
 
 /**
@@ -205,10 +205,11 @@ export class EdaAccumulator {
       const [table, reason] = key.split('\u0000');
       return { table, reason, rows };
     });
+    const label = (r: ReasonCount) => `${r.table ?? ''}: ${r.reason}`;
     const dropped = [
       ...droppedReasons('extract', stages.extract?.counts),
       ...droppedReasons('transform', stages.transform?.counts),
-    ];
+    ].sort((a, b) => b.rows - a.rows || (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0));
     const stageCounts: Record<string, Record<string, number>> = {};
     const stageQuarantine: Record<string, Record<string, number>> = {};
     for (const [name, r] of Object.entries(stages)) {

@@ -1,7 +1,32 @@
+import { runInThread } from '../embed/thread';
 import { timedStage, type StageContext } from './context';
 import type { StageResult } from '../types';
 
-// Placeholder until the index stage lands: records that it was skipped.
-export async function runIndex(_ctx: StageContext): Promise<StageResult> {
-  return timedStage('index', async () => ({ info: { skipped: true } }));
+/** Index stage: an HNSW graph (cosine) over the version's embedding matrix, built in a worker thread. */
+export async function runIndex(ctx: StageContext): Promise<StageResult> {
+  return timedStage('index', async () => {
+    const r = await runInThread(
+      { kind: 'index', job: { dir: ctx.dir } },
+      {
+        signal: ctx.signal,
+        progress: (done, total, message) => ctx.progress({ stage: 'index', done, total, unit: 'vectors', message }),
+      },
+    );
+    ctx.log.info({ count: r.meta.count, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef }, 'index built');
+    return {
+      counts: { indexed: r.meta.count },
+      files: r.files,
+      info: {
+        library: 'hnswlib-node',
+        space: r.meta.space,
+        M: r.meta.M,
+        efConstruction: r.meta.efConstruction,
+        ef: r.meta.ef,
+        seed: r.meta.seed,
+        dims: r.meta.dims,
+        count: r.meta.count,
+        buildMs: r.buildMs,
+      },
+    };
+  });
 }

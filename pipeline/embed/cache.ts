@@ -1,0 +1,128 @@
+// Caches that outlive versions, under <artifactsDir>/_cache/ (names starting with '_' are never
+// taken for versions, so pruning leaves them alone):
+//   embeddings/<fingerprint>.bin  vectors keyed by sha256(fingerprint + text): an unchanged movie is
+//                                 never embedded twice by the same embedder
+//   catalog-fit/<corpus key>/     fitted catalog-embedder parameters, keyed by the fit's inputs
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export function cacheRoot(artifactsDir: string): string {
+  return path.join(artifactsDir, '_cache');
+}
+
+const MAGIC = 0x4345514d; // 'MQEC' little-endian
+const FORMAT = 1;
+const HEADER = 4 + 4 + 4 + 4 + 32;
+const KEY_BYTES = 16;
+
+/** The cache key of one text under one embedder (16 bytes of sha256, as hex). */
+export function vectorKey(fingerprint: string, text: string): string {
+  return createHash('sha256').update(fingerprint).update('\0').update(text).digest('hex').slice(0, KEY_BYTES * 2);
+}
+
+export class EmbeddingCache {
+  readonly dir: string;
+  constructor(artifactsDir: string) {
+    this.dir = path.join(cacheRoot(artifactsDir), 'embeddings');
+  }
+
+  private file(fingerprint: string): string {
+    return path.join(this.dir, `${fingerprint.slice(0, 32)}.bin`);
+  }
+
+  /** The cached vectors of an embedder, by key; empty when there are none (or the file is unusable). */
+  async load(fingerprint: string, dims: number): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    const f = this.file(fingerprint);
+    if (!existsSync(f)) return out;
+    const buf = await readFile(f);
+    if (buf.byteLength < HEADER || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== FORMAT) return out;
+    const d = buf.readUInt32LE(8);
+    const count = buf.readUInt32LE(12);
+    if (d !== dims || buf.subarray(16, 48).toString('hex') !== fingerprint.padEnd(64, '0').slice(0, 64)) return out;
+    if (buf.byteLength !== HEADER + count * (KEY_BYTES + dims * 4)) return out;
+    // copy into an aligned buffer: a Float32Array view needs a 4-byte aligned offset
+    const vecBytes = buf.subarray(HEADER + count * KEY_BYTES);
+    const vectors = new Float32Array(count * dims);
+    new Uint8Array(vectors.buffer).set(vecBytes);
+    for (let i = 0; i < count; i++) {
+      const key = buf.subarray(HEADER + i * KEY_BYTES, HEADER + (i + 1) * KEY_BYTES).toString('hex');
+      out.set(key, vectors.subarray(i * dims, (i + 1) * dims));
+    }
+    const now = new Date();
+    await utimes(f, now, now).catch(() => {}); // recently used: kept by prune
+    return out;
+  }
+
+  /** Replaces the cache of an embedder with these vectors (one file, written whole then renamed into place). */
+  async save(fingerprint: string, dims: number, keys: string[], matrix: Float32Array): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const count = keys.length;
+    const buf = Buffer.alloc(HEADER + count * (KEY_BYTES + dims * 4));
+    buf.writeUInt32LE(MAGIC, 0);
+    buf.writeUInt32LE(FORMAT, 4);
+    buf.writeUInt32LE(dims, 8);
+    buf.writeUInt32LE(count, 12);
+    Buffer.from(fingerprint.padEnd(64, '0').slice(0, 64), 'hex').copy(buf, 16);
+    keys.forEach((k, i) => Buffer.from(k, 'hex').copy(buf, HEADER + i * KEY_BYTES));
+    Buffer.from(matrix.buffer, matrix.byteOffset, count * dims * 4).copy(buf, HEADER + count * KEY_BYTES);
+    const f = this.file(fingerprint);
+    const tmp = `${f}.tmp-${process.pid}-${Date.now()}`;
+    await writeFile(tmp, buf);
+    await rename(tmp, f);
+  }
+
+  /** Keeps the `keep` most recently used embedders' files. */
+  async prune(keep: number): Promise<string[]> {
+    return pruneByMtime(this.dir, keep, (n) => n.endsWith('.bin'));
+  }
+}
+
+/** Fitted catalog-embedder parameters, one dir per fit key. */
+export class FitCache {
+  readonly dir: string;
+  constructor(artifactsDir: string) {
+    this.dir = path.join(cacheRoot(artifactsDir), 'catalog-fit');
+  }
+  entry(key: string): string {
+    return path.join(this.dir, key);
+  }
+  async has(key: string): Promise<boolean> {
+    const e = this.entry(key);
+    if (!existsSync(path.join(e, 'complete'))) return false;
+    const now = new Date();
+    await utimes(e, now, now).catch(() => {});
+    return true;
+  }
+  /** Fills a temp dir through `write`, then renames it into place (so a reader never sees half an entry). */
+  async put(key: string, write: (dir: string) => Promise<void>): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const tmp = path.join(this.dir, `.${key}.tmp-${process.pid}-${Date.now()}`);
+    await mkdir(tmp);
+    try {
+      await write(tmp);
+      await writeFile(path.join(tmp, 'complete'), '');
+      await rm(this.entry(key), { recursive: true, force: true });
+      await rename(tmp, this.entry(key));
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  async prune(keep: number): Promise<string[]> {
+    return pruneByMtime(this.dir, keep, (n) => !n.startsWith('.'));
+  }
+}
+
+async function pruneByMtime(dir: string, keep: number, include: (name: string) => boolean): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await Promise.all(
+    (await readdir(dir)).filter(include).map(async (name) => ({ name, mtime: (await stat(path.join(dir, name))).mtimeMs })),
+  );
+  entries.sort((a, b) => b.mtime - a.mtime || (a.name < b.name ? -1 : 1));
+  const removed = entries.slice(keep).map((e) => e.name);
+  for (const name of removed) await rm(path.join(dir, name), { recursive: true, force: true });
+  return removed;
+}

@@ -1,0 +1,160 @@
+// The body of the embed stage (runs inside a worker thread, see thread.ts): catalog.jsonl in,
+// embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { readJsonl } from '../artifacts/files';
+import type { EmbedderChoice } from '../config';
+import { CatalogEmbedder, CATALOG_ALGO_VERSION, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model';
+import { movieDoc } from '../embedders/movie-doc';
+import { selectEmbedder } from '../embedders/select';
+import { TransformersEmbedder } from '../embedders/transformers';
+import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/types';
+import type { Movie } from '../types';
+import { EmbeddingCache, FitCache, vectorKey } from './cache';
+import { EMBEDDING_FILES, writeEmbeddings } from './matrix';
+
+export interface EmbedJob {
+  /** the version dir being built */
+  dir: string;
+  catalogFile: string;
+  artifactsDir: string;
+  choice: EmbedderChoice;
+  modelDir: string;
+  modelId: string;
+  allowRemoteModels: boolean;
+  batchSize?: number;
+  catalogOptions?: Partial<CatalogOptions>;
+  /** embedders' cache files to keep (most recently used) */
+  keepCaches?: number;
+}
+
+export interface EmbedHooks {
+  progress(done: number, total: number, message: string): void;
+  log(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface EmbedOutcome {
+  embedder: EmbedderId;
+  reason: string;
+  spec: EmbedderSpec;
+  movies: number;
+  embedded: number;
+  reused: number;
+  /** catalog embedder: whether the fitted parameters came from the fit cache */
+  fitReused?: boolean;
+  fitMs: number;
+  embedMs: number;
+  files: Record<string, string>;
+}
+
+/** Fit key: everything the fit reads (code version, options, each movie's fields in catalog order). */
+function fitKey(docs: MovieDoc[], options: Partial<CatalogOptions> | undefined, keyText: (d: MovieDoc) => string): string {
+  const h = createHash('sha256').update(`catalog-fit|algo=${CATALOG_ALGO_VERSION}|${JSON.stringify(options ?? {})}\n`);
+  for (const d of docs) h.update(keyText(d)).update('\n');
+  return h.digest('hex').slice(0, 32);
+}
+
+async function catalogEmbedder(
+  job: EmbedJob,
+  docs: MovieDoc[],
+  hooks: EmbedHooks,
+): Promise<{ embedder: CatalogEmbedder; fitReused: boolean }> {
+  const fits = new FitCache(job.artifactsDir);
+  const key = fitKey(docs, job.catalogOptions, (d) => JSON.stringify(d));
+  if (await fits.has(key)) {
+    try {
+      const embedder = await CatalogEmbedder.load(fits.entry(key));
+      hooks.log('info', 'catalog embedder: fitted parameters reused from the cache', { key });
+      return { embedder, fitReused: true };
+    } catch (e) {
+      hooks.log('warn', 'catalog embedder: cached fit unusable, refitting', { key, error: String(e) });
+    }
+  }
+  hooks.progress(0, docs.length, 'fitting the catalog embedder');
+  const embedder = CatalogEmbedder.fit(docs, job.catalogOptions, (step) =>
+    hooks.progress(0, docs.length, `fitting the catalog embedder: ${step}`),
+  );
+  await fits.put(key, (d) => embedder.save(d));
+  await fits.prune(job.keepCaches ?? 3);
+  return { embedder, fitReused: false };
+}
+
+export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<EmbedOutcome> {
+  const ids: number[] = [];
+  const docs: MovieDoc[] = [];
+  for await (const m of readJsonl<Movie>(job.catalogFile)) {
+    ids.push(m.id);
+    docs.push(movieDoc(m));
+  }
+  const total = docs.length;
+
+  const sel = selectEmbedder(job.choice, job.modelDir, job.modelId, job.allowRemoteModels);
+  let id: EmbedderId = sel.id;
+  let reason = sel.reason;
+  let embedder: Embedder | undefined;
+  let fitReused: boolean | undefined;
+  const t0 = performance.now();
+  if (id === 'transformers') {
+    try {
+      embedder = await TransformersEmbedder.load({
+        modelId: job.modelId,
+        modelDir: job.modelDir,
+        allowRemoteModels: job.allowRemoteModels,
+        batchSize: job.batchSize,
+      });
+    } catch (e) {
+      if (!sel.fallback) throw e;
+      hooks.log('warn', 'transformers embedder could not load; falling back to the catalog embedder', { error: String(e) });
+      id = 'catalog';
+      reason = `${reason}; but loading failed (${String(e).slice(0, 200)}), so catalog`;
+    }
+  }
+  if (id === 'catalog') {
+    const c = await catalogEmbedder(job, docs, hooks);
+    embedder = c.embedder;
+    fitReused = c.fitReused;
+  }
+  const e = embedder!;
+  const fitMs = Math.round(performance.now() - t0);
+  hooks.log('info', 'embedder chosen', { embedder: id, reason, fingerprint: e.fingerprint, dims: e.dims });
+
+  // Reuse what the cache holds for this exact embedder and text; embed only the rest.
+  const cache = new EmbeddingCache(job.artifactsDir);
+  const cached = await cache.load(e.fingerprint, e.dims);
+  const keys = docs.map((d) => vectorKey(e.fingerprint, e.keyText(d)));
+  const matrix = new Float32Array(total * e.dims);
+  const missing: number[] = [];
+  keys.forEach((k, i) => {
+    const v = cached.get(k);
+    if (v) matrix.set(v, i * e.dims);
+    else missing.push(i);
+  });
+  const reused = total - missing.length;
+  hooks.log('info', 'embedding cache', { reused, toEmbed: missing.length });
+  hooks.progress(reused, total, `${reused} vectors reused from the cache`);
+
+  const t1 = performance.now();
+  if (missing.length > 0) {
+    const vecs = await e.embedDocs(
+      missing.map((i) => docs[i]),
+      (done) => hooks.progress(reused + done, total, `embedding with ${id}`),
+    );
+    missing.forEach((row, j) => matrix.set(vecs.subarray(j * e.dims, (j + 1) * e.dims), row * e.dims));
+  }
+  const embedMs = Math.round(performance.now() - t1);
+
+  const spec: EmbedderSpec = e instanceof CatalogEmbedder || e instanceof TransformersEmbedder ? e.spec() : { id, fingerprint: e.fingerprint, dims: e.dims };
+  const files: Record<string, string> = { embeddings: EMBEDDING_FILES.vectors, embeddingsMeta: EMBEDDING_FILES.meta };
+  if (e instanceof CatalogEmbedder) {
+    await e.save(job.dir);
+    files.catalogEmbedder = PARAMS_FILE;
+    files.catalogEmbedderParams = PARAMS_BIN_FILE;
+  }
+  await writeEmbeddings(job.dir, { count: total, dims: e.dims, embedder: spec, ids }, matrix);
+  if (missing.length > 0 || cached.size !== total) await cache.save(e.fingerprint, e.dims, keys, matrix);
+  await cache.prune(job.keepCaches ?? 3);
+  if (e instanceof TransformersEmbedder) await e.dispose();
+  hooks.progress(total, total, 'embedded');
+  return { embedder: id, reason, spec, movies: total, embedded: missing.length, reused, fitReused, fitMs, embedMs, files };
+}
+

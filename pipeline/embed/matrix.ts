@@ -1,0 +1,36 @@
+// The embedding matrix of a version: embeddings.f32 (count x dims float32, little-endian, row i is
+// the movie ids[i]) and embeddings.json (ids, dims and how to embed a query the same way).
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { EmbedderSpec } from '../embedders/types';
+
+export const EMBEDDING_FILES = { vectors: 'embeddings.f32', meta: 'embeddings.json' } as const;
+
+export interface EmbeddingsMeta {
+  count: number;
+  dims: number;
+  embedder: EmbedderSpec;
+  /** movie id of each row */
+  ids: number[];
+}
+
+export async function writeEmbeddings(dir: string, meta: EmbeddingsMeta, matrix: Float32Array): Promise<void> {
+  if (matrix.length !== meta.count * meta.dims) throw new Error(`matrix has ${matrix.length} values, expected ${meta.count} x ${meta.dims}`);
+  await writeFile(path.join(dir, EMBEDDING_FILES.vectors), new Uint8Array(matrix.buffer, matrix.byteOffset, matrix.byteLength));
+  await writeFile(path.join(dir, EMBEDDING_FILES.meta), JSON.stringify(meta));
+}
+
+export async function readEmbeddingsMeta(dir: string): Promise<EmbeddingsMeta> {
+  return JSON.parse(await readFile(path.join(dir, EMBEDDING_FILES.meta), 'utf8')) as EmbeddingsMeta;
+}
+
+export async function readEmbeddings(dir: string): Promise<{ meta: EmbeddingsMeta; matrix: Float32Array }> {
+  const meta = await readEmbeddingsMeta(dir);
+  const buf = await readFile(path.join(dir, EMBEDDING_FILES.vectors));
+  if (buf.byteLength !== meta.count * meta.dims * 4) {
+    throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} has ${buf.byteLength} bytes, expected ${meta.count * meta.dims * 4}`);
+  }
+  const matrix = new Float32Array(meta.count * meta.dims);
+  new Uint8Array(matrix.buffer).set(buf);
+  return { meta, matrix };
+}

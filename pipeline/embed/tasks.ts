@@ -1,0 +1,13 @@
+// The CPU-heavy jobs that run in a worker thread, and the messages they send back.
+import type { EmbedJob, EmbedOutcome } from './embed-movies';
+import type { IndexJob, IndexOutcome } from '../index/hnsw';
+
+export type WorkerTask = { kind: 'embed'; job: EmbedJob } | { kind: 'index'; job: IndexJob };
+
+export type TaskResult<T extends WorkerTask> = T extends { kind: 'embed' } ? EmbedOutcome : IndexOutcome;
+
+export type WorkerEvent =
+  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }
+  | { type: 'done'; result: EmbedOutcome | IndexOutcome }
+  | { type: 'error'; message: string; stack?: string };

@@ -1,0 +1,23 @@
+// Runs one task from workerData and reports back through messages (see tasks.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { embedMovies } from './embed-movies';
+import { buildIndex } from '../index/hnsw';
+import type { WorkerEvent, WorkerTask } from './tasks';
+
+const post = (e: WorkerEvent) => parentPort!.postMessage(e);
+const hooks = {
+  progress: (done: number, total: number, message: string) => post({ type: 'progress', done, total, message }),
+  log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level, msg, fields }),
+};
+
+async function run(task: WorkerTask): Promise<void> {
+  try {
+    const result = task.kind === 'embed' ? await embedMovies(task.job, hooks) : await buildIndex(task.job, hooks);
+    post({ type: 'done', result });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    post({ type: 'error', message: err.message, stack: err.stack });
+  }
+}
+
+await run(workerData as WorkerTask);

@@ -1,0 +1,278 @@
+// The catalog embedder: TF-IDF over a movie's words and names (sublinear tf, per-block weights),
+// reduced by truncated SVD (latent semantic analysis) to a dense space, L2-normalized. It is fitted
+// on the catalog itself, so it needs no external weights; its parameters are saved in the version
+// so the service embeds a query exactly as the pipeline embedded the movies.
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Embedder, EmbedderSpec, MovieDoc } from '../types';
+import { BLOCKS, blockOf, docTerms, queryTerms, type Block } from './features';
+import { Rng, randomizedSvd, type Csr } from './linalg';
+
+/** Bump when fitting or feature extraction changes meaning: part of the fingerprint and the fit cache key. */
+export const CATALOG_ALGO_VERSION = 1;
+
+export interface CatalogOptions {
+  /** target dimensions (fewer when the corpus has lower rank) */
+  dims: number;
+  /** a term must occur in at least this many movies to count */
+  minDf: number;
+  /** terms in more than this share of movies carry no signal */
+  maxDfRatio: number;
+  /** vocabulary cap, most frequent terms first */
+  maxFeatures: number;
+  titleRepeat: number;
+  weights: Record<Block, number>;
+  seed: number;
+  oversample: number;
+  powerIters: number;
+}
+
+export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = {
+  dims: 256,
+  minDf: 2,
+  maxDfRatio: 0.5,
+  maxFeatures: 40_000,
+  titleRepeat: 2,
+  // genres are few and broad: a heavier weight makes every neighbour "another drama" and crowds out closer kin
+  weights: { text: 1, genre: 0.3, keyword: 0.8, director: 0.4, cast: 0.5, company: 0.3 },
+  seed: 42,
+  oversample: 16,
+  // one power iteration: at 256 of ~10^4 dimensions the neighbours barely change with more, the fit time does
+  powerIters: 1,
+};
+
+export const PARAMS_FILE = 'catalog-embedder.json';
+export const PARAMS_BIN_FILE = 'catalog-embedder.f32';
+
+interface ParamsJson {
+  algo: number;
+  options: CatalogOptions;
+  fingerprint: string;
+  dims: number;
+  docs: number;
+  terms: string[];
+  singularValues: number[];
+}
+
+interface SparseVec {
+  idx: Int32Array;
+  val: Float64Array;
+}
+
+export class CatalogEmbedder implements Embedder {
+  readonly id = 'catalog' as const;
+  private readonly termIndex: Map<string, number>;
+
+  private constructor(
+    readonly options: CatalogOptions,
+    readonly terms: string[],
+    /** idf per term */
+    readonly idf: Float32Array,
+    /** terms x dims, row-major */
+    readonly projection: Float32Array,
+    readonly dims: number,
+    readonly singularValues: number[],
+    readonly docsFitted: number,
+    readonly fingerprint: string,
+  ) {
+    this.termIndex = new Map(terms.map((t, i) => [t, i]));
+  }
+
+  /** Fits vocabulary, idf and projection on a corpus. Deterministic: the same docs and options give the same bits. */
+  static fit(
+    docs: MovieDoc[],
+    options: Partial<CatalogOptions> = {},
+    onStep?: (step: string) => void,
+  ): CatalogEmbedder {
+    const o: CatalogOptions = { ...DEFAULT_CATALOG_OPTIONS, ...options, weights: { ...DEFAULT_CATALOG_OPTIONS.weights, ...options.weights } };
+    onStep?.('vocabulary');
+    const counts = docs.map((d) => docTerms(d, o.titleRepeat));
+    const df = new Map<string, number>();
+    for (const c of counts) for (const t of c.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+    const maxDf = Math.max(o.minDf, Math.floor(o.maxDfRatio * docs.length));
+    let terms = [...df.entries()].filter(([, n]) => n >= o.minDf && n <= maxDf);
+    if (terms.length > o.maxFeatures) {
+      terms.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      terms = terms.slice(0, o.maxFeatures);
+    }
+    const vocab = terms.map(([t]) => t).sort();
+    const idf = new Float32Array(vocab.length);
+    vocab.forEach((t, i) => (idf[i] = Math.log((1 + docs.length) / (1 + df.get(t)!)) + 1));
+    const index = new Map(vocab.map((t, i) => [t, i]));
+
+    onStep?.('tf-idf matrix');
+    const rows = counts.map((c) => weigh(c, index, idf, o.weights));
+    const nnz = rows.reduce((s, r) => s + r.idx.length, 0);
+    const A: Csr = {
+      rows: docs.length,
+      cols: vocab.length,
+      indptr: new Int32Array(docs.length + 1),
+      indices: new Int32Array(nnz),
+      data: new Float64Array(nnz),
+    };
+    let p = 0;
+    rows.forEach((r, i) => {
+      A.indices.set(r.idx, p);
+      A.data.set(r.val, p);
+      p += r.idx.length;
+      A.indptr[i + 1] = p;
+    });
+    let projection: Float32Array;
+    let dims: number;
+    let singularValues: number[];
+    if (vocab.length === 0 || docs.length === 0) {
+      // nothing shared between any two movies: a 1-d space where the fallback vectors live
+      projection = new Float32Array(0);
+      dims = 1;
+      singularValues = [];
+    } else {
+      const svd = randomizedSvd(A, o.dims, { oversample: o.oversample, powerIters: o.powerIters, seed: o.seed, onStep });
+      projection = Float32Array.from(svd.components);
+      dims = svd.k;
+      singularValues = Array.from(svd.singularValues, (s) => Math.round(s * 1e6) / 1e6);
+    }
+    const fp = fingerprintOf(o, vocab, idf, projection);
+    return new CatalogEmbedder(o, vocab, idf, projection, dims, singularValues, docs.length, fp);
+  }
+
+  keyText(doc: MovieDoc): string {
+    return JSON.stringify(doc);
+  }
+
+  /** Dense unit vector of a sparse weighted term vector (a fixed pseudo-random one when no term is known). */
+  private project(v: SparseVec, fallbackKey: string, out: Float32Array, offset: number): void {
+    const k = this.dims;
+    const acc = new Float64Array(k);
+    for (let j = 0; j < v.idx.length; j++) {
+      const w = v.val[j];
+      const po = v.idx[j] * k;
+      for (let c = 0; c < k; c++) acc[c] += w * this.projection[po + c];
+    }
+    let n = 0;
+    for (let c = 0; c < k; c++) n += acc[c] * acc[c];
+    if (n < 1e-24) {
+      // No known term: a vector derived from the text itself, so such movies do not all collapse onto one point.
+      const rng = new Rng(createHash('sha256').update(fallbackKey).digest().readUInt32LE(0));
+      for (let c = 0; c < k; c++) acc[c] = rng.sign();
+      n = k;
+    }
+    const inv = 1 / Math.sqrt(n);
+    for (let c = 0; c < k; c++) out[offset + c] = acc[c] * inv;
+  }
+
+  async embedDocs(docs: MovieDoc[], onProgress?: (done: number) => void): Promise<Float32Array> {
+    return this.embedDocsSync(docs, onProgress);
+  }
+
+  embedDocsSync(docs: MovieDoc[], onProgress?: (done: number) => void): Float32Array {
+    const out = new Float32Array(docs.length * this.dims);
+    docs.forEach((d, i) => {
+      const v = weigh(docTerms(d, this.options.titleRepeat), this.termIndex, this.idf, this.options.weights);
+      this.project(v, this.keyText(d), out, i * this.dims);
+      if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
+    });
+    onProgress?.(docs.length);
+    return out;
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    return this.embedQuerySync(text);
+  }
+
+  embedQuerySync(text: string): Float32Array {
+    const out = new Float32Array(this.dims);
+    const v = weigh(queryTerms(text, (t) => this.termIndex.has(t)), this.termIndex, this.idf, this.options.weights);
+    this.project(v, `query:${text}`, out, 0);
+    return out;
+  }
+
+  /** How many of a query's terms the vocabulary knows (0 means the query vector carries no meaning). */
+  knownQueryTerms(text: string): number {
+    let n = 0;
+    for (const t of queryTerms(text, (x) => this.termIndex.has(x)).keys()) if (this.termIndex.has(t)) n++;
+    return n;
+  }
+
+  spec(): EmbedderSpec {
+    return { id: 'catalog', fingerprint: this.fingerprint, dims: this.dims, paramsFile: PARAMS_FILE, paramsBinFile: PARAMS_BIN_FILE };
+  }
+
+  /** Writes the fitted parameters into `dir` (a version dir or a cache entry). */
+  async save(dir: string): Promise<void> {
+    const json: ParamsJson = {
+      algo: CATALOG_ALGO_VERSION,
+      options: this.options,
+      fingerprint: this.fingerprint,
+      dims: this.dims,
+      docs: this.docsFitted,
+      terms: this.terms,
+      singularValues: this.singularValues,
+    };
+    const bin = Buffer.alloc((this.idf.length + this.projection.length) * 4);
+    Buffer.from(this.idf.buffer, this.idf.byteOffset, this.idf.byteLength).copy(bin, 0);
+    Buffer.from(this.projection.buffer, this.projection.byteOffset, this.projection.byteLength).copy(bin, this.idf.byteLength);
+    await writeFile(path.join(dir, PARAMS_BIN_FILE), bin);
+    await writeFile(path.join(dir, PARAMS_FILE), JSON.stringify(json));
+  }
+
+  static async load(dir: string): Promise<CatalogEmbedder> {
+    const json = JSON.parse(await readFile(path.join(dir, PARAMS_FILE), 'utf8')) as ParamsJson;
+    if (json.algo !== CATALOG_ALGO_VERSION) {
+      throw new Error(`${PARAMS_FILE} in ${dir} was fitted by catalog embedder v${json.algo}; this code is v${CATALOG_ALGO_VERSION}`);
+    }
+    const buf = await readFile(path.join(dir, PARAMS_BIN_FILE));
+    const V = json.terms.length;
+    const expected = (V + V * (V > 0 ? json.dims : 0)) * 4;
+    if (buf.byteLength !== expected) {
+      throw new Error(`${PARAMS_BIN_FILE} in ${dir} has ${buf.byteLength} bytes, expected ${expected}`);
+    }
+    const f = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    const idf = f.slice(0, V);
+    const projection = f.slice(V);
+    const e = new CatalogEmbedder(json.options, json.terms, idf, projection, json.dims, json.singularValues, json.docs, json.fingerprint);
+    const fp = fingerprintOf(json.options, json.terms, idf, projection);
+    if (fp !== json.fingerprint) throw new Error(`catalog embedder parameters in ${dir} do not match their fingerprint`);
+    return e;
+  }
+}
+
+/** Sublinear tf x idf; each block L2-normalized then scaled by its weight; the whole vector unit length. */
+function weigh(
+  counts: Map<string, number>,
+  index: Map<string, number>,
+  idf: Float32Array,
+  weights: Record<Block, number>,
+): SparseVec {
+  const items: { i: number; b: Block; w: number }[] = [];
+  const blockNorm = new Map<Block, number>();
+  for (const [t, tf] of counts) {
+    const i = index.get(t);
+    if (i === undefined) continue;
+    const b = blockOf(t);
+    const w = (1 + Math.log(tf)) * idf[i];
+    items.push({ i, b, w });
+    blockNorm.set(b, (blockNorm.get(b) ?? 0) + w * w);
+  }
+  items.sort((x, y) => x.i - y.i);
+  const val = new Float64Array(items.length);
+  let total = 0;
+  items.forEach((it, j) => {
+    val[j] = (it.w / Math.sqrt(blockNorm.get(it.b)!)) * weights[it.b];
+    total += val[j] * val[j];
+  });
+  if (total > 0) {
+    const inv = 1 / Math.sqrt(total);
+    for (let j = 0; j < val.length; j++) val[j] *= inv;
+  }
+  return { idx: Int32Array.from(items, (it) => it.i), val };
+}
+
+function fingerprintOf(o: CatalogOptions, terms: string[], idf: Float32Array, projection: Float32Array): string {
+  const h = createHash('sha256');
+  h.update(`catalog|algo=${CATALOG_ALGO_VERSION}|blocks=${BLOCKS.join(',')}|${JSON.stringify(o)}\n`);
+  h.update(terms.join('\n'));
+  h.update(new Uint8Array(idf.buffer, idf.byteOffset, idf.byteLength));
+  h.update(new Uint8Array(projection.buffer, projection.byteOffset, projection.byteLength));
+  return h.digest('hex');
+}

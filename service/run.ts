@@ -31,11 +31,23 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
     console.log(USAGE);
     process.exit(0);
   }
-  const config = loadConfig({
-    ...(values.addr !== undefined && { grpcAddr: values.addr }),
-    ...(values.artifacts !== undefined && { artifactsDir: values.artifacts }),
-    ...(values['log-level'] !== undefined && { logLevel: values['log-level'] }),
-  });
+  let config: Config;
+  try {
+    config = loadConfig({
+      ...(values.addr !== undefined && { grpcAddr: values.addr }),
+      ...(values.artifacts !== undefined && { artifactsDir: values.artifacts }),
+      ...(values['log-level'] !== undefined && { logLevel: values['log-level'] }),
+    });
+  } catch (err) {
+    // loadConfig names the variable; say so when the value came from a flag instead
+    if (err instanceof ConfigError) {
+      let msg = err.message;
+      if (values.addr !== undefined) msg = msg.replace(/^MARQUEE_GRPC_ADDR=/, '--addr=');
+      if (values['log-level'] !== undefined) msg = msg.replace(/^LOG_LEVEL=/, '--log-level=');
+      throw new ConfigError(msg);
+    }
+    throw err;
+  }
   const watchMs = Number(values['watch-ms'] ?? 2000);
   if (!Number.isInteger(watchMs) || watchMs < 50 || watchMs > 3_600_000) {
     throw new ConfigError(`--watch-ms=${values['watch-ms']} must be a whole number of milliseconds from 50 to 3600000`);

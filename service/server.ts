@@ -94,7 +94,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const first = holder.loadCurrent().then(
     (s) => {
-      if (!s) log.warn({ artifactsDir: config.artifactsDir }, 'nothing is published yet: NOT_SERVING until a version is published');
+      if (!s && opts.watch === false) log.warn({ artifactsDir: config.artifactsDir }, 'nothing is published yet: NOT_SERVING');
+      // with the watcher on, it says so itself (and keeps polling)
     },
     () => undefined, // logged by the holder; the watcher retries
   );

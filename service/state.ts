@@ -154,38 +154,14 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   private async build(version: string): Promise<CatalogState> {
     if (this.current?.version === version) return this.current;
     const t0 = performance.now();
-    const built: { state: CatalogState; ext: Map<string, unknown> } | null = await (async () => {
-      const loaded = await loadVersion(this.artifactsDir, version);
-      const tables = await buildTables(loaded.movies);
-      const ext = new Map<string, unknown>();
-      const state: CatalogState = {
-        version,
-        dir: loaded.dir,
-        manifest: loaded.manifest,
-        movies: loaded.movies,
-        tables,
-        ext,
-        loadedAt: new Date(),
-      };
-      const done: [CatalogExtension, unknown][] = [];
-      try {
-        for (const e of this.extensions()) {
-          const te = performance.now();
-          ext.set(e.name, await e.load(loaded, state));
-          done.push([e, ext.get(e.name)]);
-          this.log.info({ version, extension: e.name, ms: Math.round(performance.now() - te) }, 'extension loaded');
-        }
-      } catch (err) {
-        for (const [e, v] of done) await safeDispose(e, v, this.log);
-        throw err;
-      }
-      return { state, ext };
-    })().catch((err: unknown) => {
+    let state: CatalogState;
+    try {
+      state = await this.buildState(version);
+    } catch (err) {
       this.log.error({ version, err }, 'catalog version failed to load; keeping the current one');
       this.emit('loadError', version, err);
       throw err;
-    });
-    const { state } = built!;
+    }
     const previous = this.current;
     this.slots.set(state, { inflight: 0, retired: false, disposed: false });
     this.current = state; // the swap: one reference assignment
@@ -199,6 +175,36 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       if (slot.inflight === 0) void this.dispose(previous, slot);
     }
     this.emit('swap', state, previous);
+    return state;
+  }
+
+  /** Movies, tables, then every extension in registration order; nothing is visible until the swap. */
+  private async buildState(version: string): Promise<CatalogState> {
+    const loaded = await loadVersion(this.artifactsDir, version);
+    const tables = await buildTables(loaded.movies);
+    const ext = new Map<string, unknown>();
+    const state: CatalogState = {
+      version,
+      dir: loaded.dir,
+      manifest: loaded.manifest,
+      movies: loaded.movies,
+      tables,
+      ext,
+      loadedAt: new Date(),
+    };
+    const done: [CatalogExtension, unknown][] = [];
+    try {
+      for (const e of this.extensions()) {
+        const te = performance.now();
+        const value = await e.load(loaded, state);
+        ext.set(e.name, value);
+        done.push([e, value]);
+        this.log.info({ version, extension: e.name, ms: Math.round(performance.now() - te) }, 'extension loaded');
+      }
+    } catch (err) {
+      for (const [e, v] of done) await safeDispose(e, v, this.log);
+      throw err;
+    }
     return state;
   }
 

@@ -27,7 +27,7 @@ export function watchCurrent(holder: CatalogHolder, log: Logger, opts: WatchOpti
       const version = await readCurrent(holder.artifactsDir);
       if (!version) {
         if (!saidWaiting && !holder.version) {
-          log.warn({ artifactsDir: holder.artifactsDir }, 'nothing is published yet: serving NOT_SERVING and polling CURRENT');
+          log.warn({ artifactsDir: holder.artifactsDir, intervalMs }, 'nothing is published yet: NOT_SERVING, polling CURRENT until a version appears');
           saidWaiting = true;
         }
         return;
@@ -48,7 +48,7 @@ export function watchCurrent(holder: CatalogHolder, log: Logger, opts: WatchOpti
       }
     }
   };
-  timer = setTimeout(tick, intervalMs);
+  timer = setTimeout(tick, 0);
   timer.unref();
   return {
     stop: () => {

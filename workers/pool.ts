@@ -103,6 +103,7 @@ export function startWorkerPool(deps: PoolDeps): WorkerPool {
         // back to wait right away (lock dropped), instead of waiting for the stalled check
         await job.moveToWait(job.token);
         n++;
+        if (job.queueName !== REBUILD_QUEUE) await store.stageHandedBack((job.data as StagePayload).runId, job.queueName as StageName).catch(() => {});
         log.warn({ jobId: job.id, queue: job.queueName }, 'handed the job back to its queue');
       } catch (err) {
         log.warn({ jobId: job.id, err: (err as Error).message }, 'could not hand the job back; it will be recovered as stalled');

@@ -245,6 +245,15 @@ export class RunStore {
     );
   }
 
+  /** The worker stopped before finishing and put the job back in its queue: waiting for another worker. */
+  async stageHandedBack(runId: string, stage: StageName): Promise<void> {
+    await this.patch(
+      runId,
+      { [sf(stage, 'status')]: 'waiting', [sf(stage, 'progress')]: undefined },
+      { field: sf(stage, 'status'), mode: 'eq', values: ['active'] },
+    );
+  }
+
   /** A stage that will not run (an earlier one failed); never overwrites a finished stage. */
   async stageSkipped(runId: string, stage: StageName): Promise<void> {
     await this.patch(runId, { [sf(stage, 'status')]: 'skipped' }, { field: sf(stage, 'status'), mode: 'in', values: ['waiting', 'active'] });

@@ -13,6 +13,8 @@ import type { Movie } from '../../pipeline/types';
 import { Orchestrator } from '../../workers/orchestrator';
 import { FLOW_ORDER } from '../../workers/flow';
 import type { RunRecord } from '../../workers/runs';
+import { REBUILD_QUEUE } from '../../workers/names';
+import { getSchedule, removeSchedule } from '../../workers/schedule';
 import {
   REDIS_URL,
   runToEnd,
@@ -157,5 +159,42 @@ describe('queued rebuild whose stage fails for good', () => {
     const after = (await env.orch.getRun(run.id))!;
     expect(after.stages.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     expect(after.error).toBe(run.error);
+  });
+});
+
+describe('scheduled rebuilds (MARQUEE_REBUILD_CRON)', () => {
+  let env: TestEnv;
+  let worker: SpawnedProcess;
+
+  beforeAll(async () => {
+    // a tick every 2 s: several ticks land while the first scheduled run is in progress
+    env = await testEnv('workers-cron', { MARQUEE_REBUILD_CRON: '*/2 * * * * *' });
+    worker = await spawnWorkers(env.env);
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await env?.cleanup();
+  });
+
+  it('the job scheduler starts runs through the single-run guard: ticks during a run start nothing', async () => {
+    expect(worker.output()).toMatch(/rebuild schedule set \(MARQUEE_REBUILD_CRON\)/);
+    const schedule = await getSchedule(env.orch.queue(REBUILD_QUEUE));
+    expect(schedule?.pattern).toBe('*/2 * * * * *');
+    const first = await waitFor('a scheduled run', async () => (await env.orch.listRuns(1))[0], 30_000, 100);
+    expect(first.trigger).toBe('schedule');
+    await runToEnd(env.orch, first.id);
+    await worker.stop(); // no more ticks processed
+    const ticks = (await env.orch.queue(REBUILD_QUEUE).getCompleted(0, 100)).map((j) => j.returnvalue as { runId: string; created: boolean });
+    const skipped = ticks.filter((t) => !t.created);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((t) => t.runId === first.id || ticks.some((u) => u.created && u.runId === t.runId))).toBe(true);
+    // the runs never overlapped
+    const runs = (await env.orch.listRuns(50)).reverse();
+    for (let i = 1; i < runs.length; i++) {
+      expect(Date.parse(runs[i].createdAt)).toBeGreaterThanOrEqual(Date.parse(runs[i - 1].finishedAt!));
+    }
+    await removeSchedule(env.orch.queue(REBUILD_QUEUE));
+    expect(await getSchedule(env.orch.queue(REBUILD_QUEUE))).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
 // ETL speed and memory at the real full size (45,466 movies, credits ~190 MB uncompressed) and at
 // multiples of it, on SYNTHETIC input (the full real files cannot be had here). Each run is a fresh
 // child process doing extract + transform, so its peak RSS is that run's alone.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -43,6 +43,8 @@ interface ChildResult {
 
 interface RunResult extends ChildResult {
   processMs: number;
+  /** 1-minute load average when the run started: the noise from other work on the machine */
+  loadAvg: number;
 }
 
 // ---------------------------------------------------------------- child: one measured run
@@ -131,6 +133,7 @@ function runChild(dataDir: string, artifactsDir: string, profileDir: string | nu
     artifactsDir,
   ];
   const t0 = performance.now();
+  const loadAvg = os.loadavg()[0];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
@@ -146,7 +149,7 @@ function runChild(dataDir: string, artifactsDir: string, profileDir: string | nu
         reject(new Error(`ETL child exited with ${code}${out ? `; stdout:\n${out}` : ''}`));
         return;
       }
-      resolve({ ...(JSON.parse(line.slice(RESULT_TAG.length)) as ChildResult), processMs: performance.now() - t0 });
+      resolve({ ...(JSON.parse(line.slice(RESULT_TAG.length)) as ChildResult), processMs: performance.now() - t0, loadAvg });
     });
   });
 }
@@ -168,7 +171,7 @@ interface SizeReport {
 async function parent(opts: { runs: number; sizes: number[]; seed: number; regen: boolean; profile: boolean }): Promise<void> {
   console.log('ETL benchmark: extract + transform, on SYNTHETIC input (recombined from the real partial rows; not real data)');
   console.log(
-    `  ${os.cpus().length} cores, node ${process.version}; ${opts.runs} runs per size, each in a fresh process. ` +
+    `  ${os.cpus().length} cores, node ${process.version}, code ${gitRevision()}; ${opts.runs} runs per size, each in a fresh process. ` +
       'Other work on this machine makes the figures noisy.',
   );
   const reports: SizeReport[] = [];
@@ -185,7 +188,7 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
         runs.push(res);
         console.log(
           `  ${size}x run ${r}: ${fmtS(res.ms)} (extract ${fmtS(res.extractMs)}, transform ${fmtS(res.transformMs)}; ` +
-            `process ${fmtS(res.processMs)}), peak RSS ${fmtMB(res.maxRssBytes)}` +
+            `process ${fmtS(res.processMs)}), peak RSS ${fmtMB(res.maxRssBytes)}, load avg ${res.loadAvg.toFixed(1)}` +
             (res.placeholder ? '  [stages are placeholders]' : '') +
             (profileDir ? `  profile: ${profileDir}` : ''),
         );
@@ -249,6 +252,11 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
     console.log(`  median time < ${TARGET.medianSeconds} s:  ${timeOk ? 'MET' : 'MISSED'} (${fmtS(base.medianMs)})`);
     console.log(`  peak RSS < ${fmtGB(TARGET.peakRssBytes)}:  ${rssOk ? 'MET' : 'MISSED'} (max over runs ${fmtGB(base.peakRssMax)})`);
   }
+  const loads = reports.flatMap((r) => r.runs.map((x) => x.loadAvg));
+  console.log(
+    `\nMachine load (1-min average at each run's start): ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} ` +
+      `on ${os.cpus().length} cores${Math.max(...loads) > os.cpus().length ? ': contended, so times are pessimistic' : ''}.`,
+  );
   const last = reports[reports.length - 1];
   if (last?.runs[0]) {
     const c = last.runs[0].counts;
@@ -266,8 +274,18 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
   }
   await mkdir(CACHE_DIR, { recursive: true });
   const out = path.join(CACHE_DIR, 'last-results.json');
-  await writeFile(out, JSON.stringify({ synthetic: true, at: new Date().toISOString(), cores: os.cpus().length, node: process.version, targets: TARGET, reports }, null, 2) + '\n');
+  await writeFile(out, JSON.stringify({ synthetic: true, at: new Date().toISOString(), revision: gitRevision(), cores: os.cpus().length, node: process.version, targets: TARGET, reports }, null, 2) + '\n');
   console.log(`\n(raw figures: ${path.relative(PROJECT_ROOT, out)})`);
+}
+
+function gitRevision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'pipeline'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head} + uncommitted pipeline changes` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function main(): Promise<void> {

@@ -44,6 +44,7 @@ import type { CatalogExtension, CatalogHolder } from './state';
 import { catalogModule } from './catalog/module';
 import { adminModule } from './admin/module';
 import { reportModule } from './report/module';
+import { recommendModule } from './recommend/module';
 
 export interface ServiceContext {
   holder: CatalogHolder;
@@ -68,6 +69,7 @@ export interface ServiceModule {
 /** Every module the server hosts. Adding one is one line. */
 export const MODULES: ServiceModule[] = [
   catalogModule,
+  recommendModule,
   adminModule,
   reportModule,
 ];

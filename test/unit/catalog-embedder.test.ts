@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readAllJsonl } from '../../pipeline/artifacts/files';
+import { PROJECT_ROOT } from '../../pipeline/config';
 import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model';
 import { movieDoc } from '../../pipeline/embedders/movie-doc';
 import { exactTopK, rowOf } from '../../pipeline/index/exact';
 import type { Movie } from '../../pipeline/types';
 
-const FIXTURE = path.join(__dirname, '..', 'fixtures', 'embed', 'catalog.jsonl');
+const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'embed', 'catalog.jsonl');
 
 let movies: Movie[];
 let emb: CatalogEmbedder;

@@ -1,0 +1,121 @@
+// Per-version recommendation state: the HNSW index, the row -> movie table and the query embedder,
+// loaded from the version dir before the version is swapped in.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedVersion } from '../../pipeline/artifacts/reader';
+import type { Config } from '../../pipeline/config';
+import type { Logger } from '../../pipeline/log';
+import { EMBEDDING_FILES, readEmbeddingsMeta } from '../../pipeline/embed/matrix';
+import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model';
+import { TransformersEmbedder } from '../../pipeline/embedders/transformers';
+import type { EmbedderSpec } from '../../pipeline/embedders/types';
+import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw';
+import type { Movie } from '../../pipeline/types';
+import type { CatalogExtension, CatalogState } from '../state';
+
+export const RECOMMEND_EXTENSION = 'recommend';
+
+/** What SearchMovies embeds a query with; `error` when this service cannot load the version's model. */
+export type QueryEmbedder =
+  | { kind: 'catalog'; embedder: CatalogEmbedder }
+  | { kind: 'transformers'; embedder: TransformersEmbedder }
+  | { kind: 'unavailable'; error: string };
+
+export interface RecommendReady {
+  kind: 'ready';
+  index: Hnsw;
+  meta: IndexMeta;
+  embedder: EmbedderSpec;
+  /** the movie at each index label (label = embedding row) */
+  movieAt: Movie[];
+  rowOf: Map<number, number>;
+  query: QueryEmbedder;
+}
+
+/** The version has no usable index: `message` says why (answered as FAILED_PRECONDITION). */
+export interface RecommendMissing {
+  kind: 'missing';
+  message: string;
+}
+
+export type RecommendState = RecommendReady | RecommendMissing;
+
+const REBUILD = 'rebuild it with the current pipeline (npm run pipeline -- --inline) to get recommendations';
+
+/**
+ * The extension, bound to the service's config (model dir, remote policy) for SearchMovies on
+ * transformers versions. Loaded transformers models are shared between versions with the same fingerprint.
+ */
+export function recommendExtension(config: Config, log: Logger): CatalogExtension<RecommendState> {
+  const models = new Map<string, Promise<TransformersEmbedder>>();
+
+  async function queryEmbedder(dir: string, spec: EmbedderSpec): Promise<QueryEmbedder> {
+    try {
+      if (spec.id === 'catalog') return { kind: 'catalog', embedder: await CatalogEmbedder.load(dir) };
+      const modelId = spec.modelId ?? config.modelId;
+      let p = models.get(spec.fingerprint);
+      if (!p) {
+        p = TransformersEmbedder.load({
+          modelId,
+          modelDir: config.modelDir,
+          allowRemoteModels: config.allowRemoteModels,
+          quantized: spec.quantized,
+        });
+        models.set(spec.fingerprint, p);
+        p.catch(() => models.delete(spec.fingerprint));
+      }
+      const e = await p;
+      if (e.fingerprint !== spec.fingerprint) {
+        return {
+          kind: 'unavailable',
+          error:
+            `the version was embedded with ${modelId} (fingerprint ${spec.fingerprint.slice(0, 12)}), but the model ` +
+            `under MARQUEE_MODEL_DIR=${config.modelDir} differs (fingerprint ${e.fingerprint.slice(0, 12)}); ` +
+            'point MARQUEE_MODEL_DIR at the same model files the pipeline used',
+        };
+      }
+      return { kind: 'transformers', embedder: e };
+    } catch (err) {
+      return { kind: 'unavailable', error: `cannot load the version's ${spec.id} embedder: ${(err as Error).message}` };
+    }
+  }
+
+  return {
+    name: RECOMMEND_EXTENSION,
+    async load(loaded: LoadedVersion, state: CatalogState): Promise<RecommendState> {
+      const dir = loaded.dir;
+      const missing = [EMBEDDING_FILES.meta, EMBEDDING_FILES.vectors, INDEX_FILES.index, INDEX_FILES.meta].filter(
+        (f) => !existsSync(path.join(dir, f)),
+      );
+      if (missing.length > 0) {
+        return {
+          kind: 'missing',
+          message: `catalog version ${loaded.version} has no similarity index (missing ${missing.join(', ')}): ${REBUILD}`,
+        };
+      }
+      const emb = await readEmbeddingsMeta(dir);
+      const { index, meta } = await loadIndex(dir);
+      if (meta.embedderFingerprint !== emb.embedder.fingerprint || meta.count !== emb.count || meta.dims !== emb.dims) {
+        return {
+          kind: 'missing',
+          message: `catalog version ${loaded.version} has an index that does not match its embeddings: ${REBUILD}`,
+        };
+      }
+      const movieAt: Movie[] = [];
+      const rowOf = new Map<number, number>();
+      emb.ids.forEach((id, row) => {
+        const m = state.tables.byId.get(id);
+        if (m) {
+          movieAt[row] = m;
+          rowOf.set(id, row);
+        }
+      });
+      if (rowOf.size !== state.movies.length) {
+        log.warn({ version: loaded.version, indexed: rowOf.size, movies: state.movies.length }, 'index and catalog differ in size');
+      }
+      const query = await queryEmbedder(dir, emb.embedder);
+      if (query.kind === 'unavailable') log.warn({ version: loaded.version, error: query.error }, 'SearchMovies unavailable');
+      return { kind: 'ready', index, meta, embedder: emb.embedder, movieAt, rowOf, query };
+    },
+  };
+}

@@ -57,10 +57,8 @@ const COLUMN_LABELS: Record<CorrelationColumn, string> = {
   runtime: 'Runtime',
 };
 
-/** Plain thousands for small counts ('1,500'), SI beyond ('15k'): never '0.5k'. */
-function countFormat(max: number): string {
-  return max >= 10_000 ? '~s' : ',d';
-}
+/** Counts print in full with thousands separators ('12,000'): an SI format shows 0 as '0k'. */
+const COUNT_FORMAT = ',d';
 
 /** A vega expression that prints dollars as $1.5K / $20M / $1.2B. */
 const MONEY_LABEL =
@@ -93,7 +91,7 @@ function rankedBars(
         field: 'value',
         type: 'quantitative',
         title: opts.xTitle,
-        axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 6, tickMinStep: 1, grid: true },
+        axis: { format: COUNT_FORMAT, tickCount: 6, tickMinStep: 1, grid: true },
         scale: { nice: true },
       },
     },
@@ -155,7 +153,7 @@ function yearsChart(s: EdaSummary): ChartDef {
               field: 'movies',
               type: 'quantitative',
               title: 'Movies',
-              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.movies))), tickCount: 6, tickMinStep: 1 },
+              axis: { format: COUNT_FORMAT, tickCount: 6, tickMinStep: 1 },
             },
           },
         }
@@ -194,7 +192,7 @@ function runtimeChart(s: EdaSummary): ChartDef {
           field: 'movies',
           type: 'quantitative',
           title: 'Movies',
-          axis: { format: countFormat(Math.max(0, ...rows.map((b) => b.movies))), tickCount: 6, tickMinStep: 1 },
+          axis: { format: COUNT_FORMAT, tickCount: 6, tickMinStep: 1 },
         },
       },
     },
@@ -268,7 +266,7 @@ function budgetRevenueChart(s: EdaSummary): ChartDef {
           layer: [
             {
               data: { values: pts },
-              mark: { type: 'circle', size: 18, opacity: 0.45, color: BAR },
+              mark: { type: 'circle', size: 18, opacity: pts.length > 5000 ? 0.3 : 0.45, color: BAR },
               encoding: {
                 x: { field: 'budget', type: 'quantitative', title: 'Budget (log scale)', scale: { type: 'log', domain }, axis },
                 y: { field: 'revenue', type: 'quantitative', title: 'Revenue (log scale)', scale: { type: 'log', domain }, axis },
@@ -499,7 +497,7 @@ function notAdmittedChart(s: EdaSummary): ChartDef {
               field: 'value',
               type: 'quantitative',
               title: 'Rows',
-              axis: { format: countFormat(Math.max(0, ...rows.map((r) => r.value))), tickCount: 5, tickMinStep: 1, grid: true },
+              axis: { format: COUNT_FORMAT, tickCount: 5, tickMinStep: 1, grid: true },
             },
           },
           layer: [

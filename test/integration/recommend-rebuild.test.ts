@@ -1,0 +1,48 @@
+// Two full pipeline runs (runInline: every real stage) over the same raw input: the second one
+// reuses every cached vector and the fitted catalog embedder, and says so in its manifest.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readAllJsonl } from '../../pipeline/artifacts/files';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
+import { readEmbeddings } from '../../pipeline/embed/matrix';
+import { runInline } from '../../pipeline/inline';
+import { createLogger } from '../../pipeline/log';
+import type { Movie } from '../../pipeline/types';
+
+const RAW = path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb');
+let artifactsDir: string;
+
+beforeAll(async () => {
+  artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'mq-rebuild-'));
+});
+afterAll(async () => {
+  await rm(artifactsDir, { recursive: true, force: true });
+});
+
+it('a second run over unchanged input embeds nothing and reuses every vector', async () => {
+  const config = loadConfig({ dataDir: RAW, artifactsDir, embedder: 'catalog', keepVersions: 1, logLevel: 'silent' });
+  const log = createLogger('test', 'silent');
+  const first = await runInline(config, { log });
+  const movies = await readAllJsonl<Movie>(path.join(first.dir, 'catalog.jsonl'));
+  expect(movies.length).toBeGreaterThan(3);
+  expect(first.manifest.counts.embedded).toBe(movies.length);
+  expect(first.manifest.counts.embeddingsReused).toBe(0);
+  expect(first.manifest.info.embed?.fitReused).toBe(false);
+  expect(first.manifest.files.index).toBe('index.hnsw');
+  expect(first.manifest.info.index).toMatchObject({ space: 'cosine', count: movies.length });
+
+  const second = await runInline(config, { log });
+  expect(second.version).not.toBe(first.version);
+  expect(second.manifest.counts.embedded).toBe(0);
+  expect(second.manifest.counts.embeddingsReused).toBe(movies.length);
+  expect(second.manifest.info.embed).toMatchObject({ embedder: 'catalog', fitReused: true, embedded: 0, reused: movies.length });
+  expect(second.manifest.info.embed?.fingerprint).toBe(first.manifest.info.embed?.fingerprint);
+  // keepVersions 1 pruned the first version, never the cache
+  expect(second.pruned).toContain(first.version);
+  expect(existsSync(path.join(artifactsDir, '_cache', 'embeddings'))).toBe(true);
+  const { meta } = await readEmbeddings(second.dir);
+  expect(meta.ids).toEqual(movies.map((m) => m.id));
+});

@@ -16,6 +16,7 @@ export class Suggester {
   private readonly gramCounts: Uint16Array;
   private readonly postings = new Map<string, Int32Array>();
   private readonly hits: Uint16Array;
+  private readonly touched: Int32Array;
 
   /**
    * @param names display names; names with the same key are merged (the first one is shown)
@@ -34,6 +35,7 @@ export class Suggester {
     const n = this.keys.length;
     this.gramCounts = new Uint16Array(n);
     this.hits = new Uint16Array(n);
+    this.touched = new Int32Array(n);
     const lists = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
       const grams = trigrams(this.keys[i]);
@@ -52,41 +54,88 @@ export class Suggester {
   }
 
   /** Up to `limit` known names closest to `query`, best first; [] when nothing is reasonably close. */
-  suggest(query: string, limit = 5, shortlist = 64): string[] {
+  suggest(query: string, limit = 5, shortlist = 48): string[] {
     const q = normalizeKey(query).slice(0, 200);
-    if (q.length === 0 || this.keys.length === 0) return [];
+    const n = this.keys.length;
+    if (q.length === 0 || n === 0) return [];
     const qGrams = trigrams(q);
-    const touched: number[] = [];
     const hits = this.hits;
+    const touched = this.touched;
+    let t = 0;
     for (const g of qGrams) {
       const list = this.postings.get(g);
       if (!list) continue;
       for (let j = 0; j < list.length; j++) {
         const i = list[j];
-        if (hits[i] === 0) touched.push(i);
+        if (hits[i] === 0) touched[t++] = i;
         hits[i]++;
       }
     }
-    // Dice coefficient on trigram sets; keep a shortlist of the best for the edit-distance pass.
+    // Dice coefficient on trigram sets; a bounded min-heap keeps the best `shortlist` without
+    // sorting every name that shares a common trigram ("the") with the query.
     const qn = qGrams.size;
-    const scored: { i: number; dice: number }[] = [];
-    for (const i of touched) {
+    const heapIdx = new Int32Array(shortlist);
+    const heapDice = new Float64Array(shortlist);
+    let size = 0;
+    for (let k = 0; k < t; k++) {
+      const i = touched[k];
       const dice = (2 * hits[i]) / (qn + this.gramCounts[i]);
       hits[i] = 0;
-      if (dice >= 0.2) scored.push({ i, dice });
+      if (dice < MIN_DICE) continue;
+      if (size < shortlist) {
+        heapPush(heapIdx, heapDice, size++, i, dice);
+      } else if (dice > heapDice[0]) {
+        heapReplaceTop(heapIdx, heapDice, size, i, dice);
+      }
     }
-    scored.sort((a, b) => b.dice - a.dice);
-    const ranked = scored.slice(0, shortlist).map(({ i, dice }) => {
+    const ranked: { i: number; score: number }[] = [];
+    for (let k = 0; k < size; k++) {
+      const i = heapIdx[k];
       const key = this.keys[i];
       const sim = 1 - distance(q, key) / Math.max(q.length, key.length);
-      return { i, score: (sim + dice) / 2 };
-    });
-    ranked.sort((a, b) => b.score - a.score || this.weights[b.i] - this.weights[a.i]);
-    return ranked
-      .filter((r) => r.score >= 0.35)
-      .slice(0, limit)
-      .map((r) => this.display[r.i]);
+      ranked.push({ i, score: (sim + heapDice[k]) / 2 });
+    }
+    ranked.sort((a, b) => b.score - a.score || this.weights[b.i] - this.weights[a.i] || a.i - b.i);
+    const out: string[] = [];
+    for (const r of ranked) {
+      if (r.score < MIN_SCORE || out.length >= limit) break;
+      out.push(this.display[r.i]);
+    }
+    return out;
   }
+}
+
+const MIN_DICE = 0.2;
+const MIN_SCORE = 0.35;
+
+// A binary min-heap over parallel arrays (index, dice), keyed by dice.
+function heapPush(idx: Int32Array, val: Float64Array, size: number, i: number, v: number): void {
+  let c = size;
+  while (c > 0) {
+    const p = (c - 1) >> 1;
+    if (val[p] <= v) break;
+    idx[c] = idx[p];
+    val[c] = val[p];
+    c = p;
+  }
+  idx[c] = i;
+  val[c] = v;
+}
+
+function heapReplaceTop(idx: Int32Array, val: Float64Array, size: number, i: number, v: number): void {
+  let c = 0;
+  for (;;) {
+    const l = 2 * c + 1;
+    if (l >= size) break;
+    const r = l + 1;
+    const m = r < size && val[r] < val[l] ? r : l;
+    if (val[m] >= v) break;
+    idx[c] = idx[m];
+    val[c] = val[m];
+    c = m;
+  }
+  idx[c] = i;
+  val[c] = v;
 }
 
 /** Distinct trigrams of a key, padded so that word starts and short keys still have some. */

@@ -1,4 +1,4 @@
-// npm run bench:service [-- --seconds 10 --concurrency 32 --only real|full --rebuild]
+// npm run bench:service [-- --seconds 10 --concurrency 32 --only real|full --rebuild --profile]
 //
 // Starts the gRPC server in a CHILD process (so its RSS and CPU are its own) on
 //   - the full-size SYNTHETIC catalog (45,466 movies: data/synth/full, generated with
@@ -26,6 +26,7 @@ import type { Movie } from '../../pipeline/types';
 import { serviceClient, type MarqueeClient } from '../../service/client';
 import { Suggester } from '../../service/normalize/fuzzy';
 import { normalizeKey } from '../../service/normalize/text';
+import { catalogModule } from '../../service/catalog/module';
 import { startServer } from '../../service/server';
 import { realArtifacts } from '../helpers/real-artifacts';
 
@@ -40,13 +41,14 @@ const CATALOG = { service: 'marquee.v1.CatalogService', protoFiles: ['marquee/v1
 type ToChild = { type: 'stats' } | { type: 'stop' };
 type FromChild = { type: 'ready'; port: number; loadMs: number } | { type: 'stats'; rss: number; cpuUs: number; heapUsed: number };
 
-async function child(artifactsDir: string): Promise<void> {
+async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> {
   const t0 = performance.now();
   const running = await startServer({
     config: loadConfig({ artifactsDir, logLevel: 'warn' }),
     addr: '127.0.0.1:0',
     log: createLogger('bench-server', 'warn'),
     watch: false,
+    ...(catalogOnly && { modules: [catalogModule] }),
   });
   const send = (m: FromChild) => process.send!(m);
   send({ type: 'ready', port: running.port, loadMs: Math.round(performance.now() - t0) });
@@ -56,13 +58,19 @@ async function child(artifactsDir: string): Promise<void> {
       send({ type: 'stats', rss: process.memoryUsage.rss(), cpuUs: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed });
     } else if (m.type === 'stop') {
       await running.close(2000);
-      process.exit(0);
+      process.disconnect(); // let the event loop drain so --cpu-prof can write its profile
+      setTimeout(() => process.exit(0), 5000).unref();
     }
   });
 }
 
-function startChild(artifactsDir: string): Promise<{ proc: ChildProcess; port: number; loadMs: number; ask: () => Promise<Extract<FromChild, { type: 'stats' }>> }> {
-  const proc = fork(THIS_FILE, ['--child', artifactsDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startChild(
+  artifactsDir: string,
+  opts: { catalogOnly?: boolean; profileDir?: string } = {},
+): Promise<{ proc: ChildProcess; port: number; loadMs: number; ask: () => Promise<Extract<FromChild, { type: 'stats' }>> }> {
+  const args = ['--child', artifactsDir, ...(opts.catalogOnly ? ['--catalog-only'] : [])];
+  const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
+  const proc = fork(THIS_FILE, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = () =>
     new Promise<Extract<FromChild, { type: 'stats' }>>((resolve) => {
       const on = (m: FromChild) => {
@@ -271,15 +279,22 @@ function fuzzyBench(movies: Movie[]) {
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const f2 = (x: number) => x.toFixed(2);
 
-async function benchDataset(name: string, artifactsDir: string, seconds: number, concurrency: number) {
+async function benchDataset(name: string, artifactsDir: string, seconds: number, concurrency: number, profileDir?: string) {
   const movies = readCatalog(artifactsDir);
   console.log(`\n== ${name}: ${movies.length.toLocaleString('en-US')} movies (${artifactsDir})`);
   const fz = fuzzyBench(movies);
   console.log(`fuzzy index over ${fz.names.toLocaleString('en-US')} titles: built in ${fz.buildMs.toFixed(0)} ms; suggest p50 ${f2(fz.p50)} ms, p99 ${f2(fz.p99)} ms`);
   const items = workload(movies);
-  const server = await startChild(artifactsDir);
+  // Memory of the catalog alone (tables + fuzzy indexes), then of the full server (every module's
+  // per-version state, e.g. the recommendation index), which is what the load runs against.
+  const bare = await startChild(artifactsDir, { catalogOnly: true });
+  const bareStats = await bare.ask();
+  bare.proc.send({ type: 'stop' } satisfies ToChild);
+  await new Promise((r) => bare.proc.once('exit', r));
+  console.log(`server, catalog module only: loaded in ${bare.loadMs} ms; RSS ${mb(bareStats.rss)} (heap ${mb(bareStats.heapUsed)})`);
+  const server = await startChild(artifactsDir, { profileDir });
   const idle = await server.ask();
-  console.log(`server: catalog loaded and serving in ${server.loadMs} ms; RSS ${mb(idle.rss)} (heap ${mb(idle.heapUsed)})`);
+  console.log(`server, all modules: loaded and serving in ${server.loadMs} ms; RSS ${mb(idle.rss)} (heap ${mb(idle.heapUsed)})`);
   const before = await server.ask();
   const { stats, ms, clientCpuUs } = await drive(server.port, items, seconds, concurrency, 2);
   const after = await server.ask();
@@ -311,7 +326,7 @@ async function benchDataset(name: string, artifactsDir: string, seconds: number,
     `server RSS after load ${mb(after.rss)}; server CPU ${(serverCpu * 100).toFixed(0)}% of a core, load generator CPU ${(clientCpu * 100).toFixed(0)}% ` +
       `(${concurrency} in flight, ${seconds} s; targets: p99 < 2 ms, > 5,000 calls/s)`,
   );
-  return { name, movies: movies.length, fuzzy: fz, loadMs: server.loadMs, rssIdle: idle.rss, rssAfter: after.rss, serverCpu, clientCpu, total, rows };
+  return { name, movies: movies.length, fuzzy: fz, loadMs: server.loadMs, rssCatalogOnly: bareStats.rss, rssIdle: idle.rss, rssAfter: after.rss, serverCpu, clientCpu, total, rows };
 }
 
 async function main(): Promise<void> {
@@ -322,9 +337,12 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '32' },
       only: { type: 'string' },
       rebuild: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'catalog-only': { type: 'boolean', default: false },
     },
   });
-  if (values.child) return child(values.child);
+  if (values.child) return child(values.child, values['catalog-only']);
+  const profileDir = values.profile ? path.join(PROJECT_ROOT, 'data', 'bench', 'profiles') : undefined;
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
   console.log(
@@ -334,9 +352,10 @@ async function main(): Promise<void> {
   const results = [];
   if (values.only !== 'real') {
     const full = await ensureFullArtifacts(values.rebuild);
-    if (full) results.push(await benchDataset('full-size SYNTHETIC catalog', full, seconds, concurrency));
+    if (full) results.push(await benchDataset('full-size SYNTHETIC catalog', full, seconds, concurrency, profileDir));
   }
-  if (values.only !== 'full') results.push(await benchDataset('REAL shared catalog (partial)', await realArtifacts(), seconds, concurrency));
+  if (values.only !== 'full') results.push(await benchDataset('REAL shared catalog (partial)', await realArtifacts(), seconds, concurrency, profileDir));
+  if (profileDir) console.log(`server CPU profiles (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
   await mkdir(path.dirname(RESULTS), { recursive: true });
   await writeFile(RESULTS, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), seconds, concurrency, results }, null, 2));
   console.log(`\nresults: ${path.relative(PROJECT_ROOT, RESULTS)}`);

@@ -1,7 +1,7 @@
 // Extract, per table: stream the raw parts, check each row, parse its literals, dedupe, write JSON lines.
-// Runs on the main thread or (credits, the big one) in a worker thread: results go to a TableSink.
+// Results go to a TableSink; records come from a RecordSource (this thread or a CSV reader thread).
 import { createHash } from 'node:crypto';
-import { readCsvRecords, type CsvRecord, type FileDigest } from '../sources/csv';
+import { readCsvRecords, type CsvRecord, type CsvSkip, type FileDigest } from '../sources/csv';
 import type { SourceFile } from '../sources/discover';
 import { parseDictList, parsePyLiteral, pyTypeName, type PyValue } from '../sources/pyliteral';
 import type { InputFile, QuarantineRecord, Table } from '../types';
@@ -18,6 +18,9 @@ import {
 import { BufferedJsonlWriter } from './lines';
 import { checkRow, literalFailure, quarantineRecord } from './rows';
 
+/** Where records come from: readCsvRecords on this thread, or CsvReaderThread.read. */
+export type RecordSource = (filePath: string, digest: FileDigest, onSkip: (s: CsvSkip) => void) => AsyncIterable<CsvRecord>;
+
 /** Where a table's outcome goes: counters, quarantined rows, rows-read progress. */
 export interface TableSink {
   add(key: string, n?: number): void;
@@ -27,7 +30,7 @@ export interface TableSink {
   signal?: AbortSignal;
 }
 
-/** A plain in-memory sink (the worker uses it; the main thread wraps it with progress). */
+/** A plain in-memory sink, with a per-row callback for progress. */
 export class CollectingSink implements TableSink {
   readonly counts: Record<string, number> = {};
   readonly rejected: QuarantineRecord[] = [];
@@ -64,6 +67,7 @@ export async function readTable(
   table: Table,
   files: SourceFile[],
   onRow: (rec: CsvRecord, id: number, file: string) => Promise<void> | void,
+  source: RecordSource = readCsvRecords,
 ): Promise<InputFile[]> {
   sink.add(`${table}_rows_read`, 0);
   sink.add(`${table}_rows_kept`, 0);
@@ -73,7 +77,7 @@ export async function readTable(
     const digest: FileDigest = { bytes: 0, sha256: '' };
     let idIndex = -1;
     let header: string[] | null = null;
-    const onSkip = (s: { row: number; line: number; message: string }) =>
+    const onSkip = (s: CsvSkip) =>
       sink.reject({
         table,
         file: src.file,
@@ -81,7 +85,7 @@ export async function readTable(
         reason: 'malformed_row',
         detail: `unreadable CSV record (line ${s.line}): ${s.message}`,
       });
-    for await (const rec of readCsvRecords(src.path, digest, onSkip)) {
+    for await (const rec of source(src.path, digest, onSkip)) {
       if (header !== rec.header) {
         const missing = REQUIRED_COLUMNS[table].filter((c) => !rec.header.includes(c));
         if (missing.length > 0) {
@@ -113,10 +117,9 @@ interface Seen {
   fingerprint: string;
 }
 
+/** md5 of the fields (one update call: per-call overhead dominates for the many short movie fields). */
 function fingerprint(fields: string[]): string {
-  const h = createHash('md5');
-  for (const f of fields) h.update(f).update('\u0000');
-  return h.digest('base64');
+  return createHash('md5').update(fields.join('\u0000')).digest('base64');
 }
 
 /**
@@ -155,9 +158,21 @@ function isDuplicate(
 }
 
 const NESTED = new Set<string>(MOVIE_NESTED_COLUMNS);
+const NESTED_KEYS: Record<MovieNestedColumn, ReadonlySet<string> | null> = {
+  belongs_to_collection: null,
+  genres: new Set(['name']),
+  production_companies: new Set(['name']),
+  production_countries: new Set(['iso_3166_1', 'name']),
+  spoken_languages: new Set(['iso_639_1', 'name']),
+};
 
 /** Movies: every repeat of an id is quarantined (duplicate_id), even an identical one. */
-export async function extractMovies(sink: TableSink, files: SourceFile[], outPath: string): Promise<InputFile[]> {
+export async function extractMovies(
+  sink: TableSink,
+  files: SourceFile[],
+  outPath: string,
+  source?: RecordSource,
+): Promise<InputFile[]> {
   const out = new BufferedJsonlWriter<ExtractedMovie>(outPath);
   const seen = new Map<number, Seen>();
   const inputs = await readTable(sink, 'movies', files, (rec, id, file) => {
@@ -176,16 +191,16 @@ export async function extractMovies(sink: TableSink, files: SourceFile[], outPat
       if (text.trim() === '') continue; // empty cell: no collection / no list
       let v: PyValue;
       try {
-        v = parsePyLiteral(text);
+        // lists of dicts keep only the keys the catalog uses; the collection is one small dict
+        const keys = NESTED_KEYS[name as MovieNestedColumn];
+        v = keys ? parseDictList(text, keys) : parsePyLiteral(text);
       } catch (e) {
         const f = literalFailure(e, name, rec);
         sink.reject(quarantineRecord('movies', file, rec, f.reason, f.detail, String(id)));
         return;
       }
-      const wantDict = name === 'belongs_to_collection';
-      const shapeOk = wantDict ? v !== null && typeof v === 'object' && !Array.isArray(v) : Array.isArray(v);
-      if (!shapeOk) {
-        const detail = `column ${name}, row ${rec.row} (line ${rec.line}): expected ${wantDict ? 'a dict' : 'a list'}, found ${pyTypeName(v)}`;
+      if (name === 'belongs_to_collection' && (v === null || typeof v !== 'object' || Array.isArray(v))) {
+        const detail = `column ${name}, row ${rec.row} (line ${rec.line}): expected a dict, found ${pyTypeName(v)}`;
         sink.reject(quarantineRecord('movies', file, rec, 'unexpected_literal', detail, String(id)));
         return;
       }
@@ -194,7 +209,7 @@ export async function extractMovies(sink: TableSink, files: SourceFile[], outPat
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('movies_rows_kept');
     return out.write({ id, file, row: rec.row, columns, nested });
-  });
+  }, source);
   await out.close();
   return inputs;
 }
@@ -205,7 +220,12 @@ function dictList(text: string, keys: ReadonlySet<string>): { [k: string]: PyVal
 }
 
 /** Credits: keeps cast {name, order} and crew {name, job}; exact repeats counted, conflicts quarantined. */
-export async function extractCredits(sink: TableSink, files: SourceFile[], outPath: string): Promise<InputFile[]> {
+export async function extractCredits(
+  sink: TableSink,
+  files: SourceFile[],
+  outPath: string,
+  source?: RecordSource,
+): Promise<InputFile[]> {
   const out = new BufferedJsonlWriter<ExtractedCredits>(outPath);
   const seen = new Map<number, Seen>();
   const inputs = await readTable(sink, 'credits', files, (rec, id, file) => {
@@ -229,13 +249,18 @@ export async function extractCredits(sink: TableSink, files: SourceFile[], outPa
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('credits_rows_kept');
     return out.write({ id, file, row: rec.row, cast, crew });
-  });
+  }, source);
   await out.close();
   return inputs;
 }
 
 /** Keywords: 985 ids of the real file repeat as exact duplicate rows: counted and dropped. */
-export async function extractKeywords(sink: TableSink, files: SourceFile[], outPath: string): Promise<InputFile[]> {
+export async function extractKeywords(
+  sink: TableSink,
+  files: SourceFile[],
+  outPath: string,
+  source?: RecordSource,
+): Promise<InputFile[]> {
   const out = new BufferedJsonlWriter<ExtractedKeywords>(outPath);
   const seen = new Map<number, Seen>();
   const repeatedIds = new Set<number>();
@@ -257,7 +282,7 @@ export async function extractKeywords(sink: TableSink, files: SourceFile[], outP
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('keywords_rows_kept');
     return out.write({ id, file, row: rec.row, keywords });
-  });
+  }, source);
   sink.add('keywords_duplicate_ids', repeatedIds.size);
   await out.close();
   return inputs;

@@ -62,10 +62,14 @@ export class PyShapeError extends PyLiteralError {
   }
 }
 
+const SKIP: unique symbol = Symbol('skip');
+
 class Scanner {
   i = 0;
   /** Offset of the next backslash at or after the last lookup (text.length when none): keeps string scanning linear. */
   private nextBs = -1;
+  /** Same for the next line break (a plain string may not contain one). */
+  private nextNl = -1;
   constructor(readonly s: string) {}
 
   fail(expected: string, at = this.i): never {
@@ -88,6 +92,10 @@ class Scanner {
     if (c === LBRACE) return this.dictOrSet();
     if (c === LPAREN) return this.tupleOrGroup();
     if (isDigit(c) || c === MINUS || c === PLUS || c === DOT) return this.number();
+    if (c === 78 && s.startsWith('None', this.i) && !isIdentPart(s.charCodeAt(this.i + 4))) {
+      this.i += 4;
+      return null;
+    }
     if (isIdentStart(c)) return this.name();
     return this.fail('a value');
   }
@@ -129,6 +137,9 @@ class Scanner {
   /** One or more adjacent string literals (Python concatenates them). */
   strings(skipOnly = false): string {
     let out = this.string(skipOnly);
+    const next = this.s.charCodeAt(this.i);
+    // the usual case: a separator follows, no adjacent literal to concatenate
+    if (next === COMMA || next === RBRACE || next === RBRACK || next === COLON || next === RPAREN) return out;
     for (;;) {
       const save = this.i;
       this.ws();
@@ -149,6 +160,58 @@ class Scanner {
 
   /** One string literal, with optional r/u prefix, single/double/triple quoted. */
   string(skipOnly = false): string {
+    const s = this.s;
+    // Fast path, nearly every string here: plain quotes, no backslash or line break before the close.
+    const i0 = this.i;
+    const end = this.plainEnd(i0);
+    if (end !== -1) {
+      this.i = end + 1;
+      return skipOnly ? '' : s.slice(i0 + 1, end);
+    }
+    return this.stringGeneral(skipOnly);
+  }
+
+  /**
+   * When a plain string literal starts at i0 ('...' or "...", not triple-quoted, no backslash or
+   * line break inside), the offset of its closing quote; else -1 (the general path decides).
+   */
+  private plainEnd(i0: number): number {
+    const s = this.s;
+    const q = s.charCodeAt(i0);
+    if ((q !== SQ && q !== DQ) || s.charCodeAt(i0 + 1) === q) return -1;
+    const end = s.indexOf(q === SQ ? "'" : '"', i0 + 1);
+    if (end === -1) return -1;
+    if (this.nextBs <= i0) {
+      const b = s.indexOf('\\', i0 + 1);
+      this.nextBs = b === -1 ? s.length : b;
+    }
+    if (this.nextNl <= i0) {
+      const n = s.indexOf('\n', i0 + 1);
+      const r = s.indexOf('\r', i0 + 1);
+      this.nextNl = Math.min(n === -1 ? s.length : n, r === -1 ? s.length : r);
+    }
+    return this.nextBs > end && this.nextNl > end ? end : -1;
+  }
+
+  /**
+   * A dict key for the fast path: the matching entry of `keep`, or SKIP for a key not wanted.
+   * Plain string keys are matched in place, without building a string.
+   */
+  keyOf(keep: readonly string[]): string | typeof SKIP {
+    const s = this.s;
+    const i0 = this.i;
+    const end = this.plainEnd(i0);
+    if (end !== -1 && s.charCodeAt(end + 1) === COLON) {
+      this.i = end + 1;
+      const len = end - i0 - 1;
+      for (const k of keep) if (k.length === len && s.startsWith(k, i0 + 1)) return k;
+      return SKIP;
+    }
+    const k = keyString(this.value());
+    return keep.includes(k) ? k : SKIP;
+  }
+
+  private stringGeneral(skipOnly: boolean): string {
     const s = this.s;
     let raw = false;
     const start = this.i;
@@ -301,6 +364,25 @@ class Scanner {
   }
 
   number(): number {
+    // Fast path: a plain non-negative integer (ids, orders, genders) accumulated without a slice.
+    const s = this.s;
+    let i = this.i;
+    let c = s.charCodeAt(i);
+    if (c >= 49 && c <= 57) {
+      let v = 0;
+      do {
+        v = v * 10 + (c - 48);
+        c = s.charCodeAt(++i);
+      } while (c >= 48 && c <= 57);
+      if (i - this.i < 16 && c !== DOT && c !== 101 && c !== 69 && c !== 95 && !isIdentPart(c)) {
+        this.i = i;
+        return v;
+      }
+    }
+    return this.numberGeneral();
+  }
+
+  private numberGeneral(): number {
     const s = this.s;
     const start = this.i;
     let i = start;
@@ -454,9 +536,9 @@ class Scanner {
 
   /**
    * The rest of a dict whose first key was read, positioned at the ':'.
-   * With `keep`, only keys in `keep` are built (the others are validated and skipped).
+   * With `keep`, keys come from keyOf() and only those in `keep` are built (the others are validated and skipped).
    */
-  dictBody(firstKey: PyValue, keep: ReadonlySet<string> | null): { [key: string]: PyValue } {
+  dictBody(firstKey: PyValue | typeof SKIP, keep: readonly string[] | null): { [key: string]: PyValue } {
     const s = this.s;
     const out: { [key: string]: PyValue } = {};
     let key = firstKey;
@@ -464,12 +546,13 @@ class Scanner {
       // at ':'
       this.i++;
       this.ws();
-      const k = keyString(key);
-      if (keep === null || keep.has(k)) {
+      if (key === SKIP) this.skip();
+      else {
+        const k = keep === null ? keyString(key) : (key as string);
         const v = this.value();
         if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
         else out[k] = v;
-      } else this.skip();
+      }
       this.ws();
       let c = s.charCodeAt(this.i);
       if (c === COMMA) {
@@ -483,7 +566,7 @@ class Scanner {
         this.i++;
         return out;
       }
-      key = this.value();
+      key = keep === null ? this.value() : this.keyOf(keep);
       this.ws();
       if (s.charCodeAt(this.i) !== COLON) return this.fail("':'");
     }
@@ -525,6 +608,7 @@ export function parsePyLiteral(text: string): PyValue {
  * not a valid literal, or is a valid literal but not a list of dicts (with `expected` saying so).
  */
 export function parseDictList(text: string, fields: ReadonlySet<string>): { [key: string]: PyValue }[] {
+  const keep = [...fields];
   const sc = new Scanner(text);
   const s = text;
   sc.ws();
@@ -553,7 +637,7 @@ export function parseDictList(text: string, fields: ReadonlySet<string>): { [key
         sc.i++;
         out.push({});
       } else {
-        const key = sc.value();
+        const key = sc.keyOf(keep);
         sc.ws();
         if (s.charCodeAt(sc.i) !== COLON) {
           const c = s.charCodeAt(sc.i);
@@ -565,7 +649,7 @@ export function parseDictList(text: string, fields: ReadonlySet<string>): { [key
           }
           return sc.fail("':'");
         }
-        out.push(sc.dictBody(key, fields));
+        out.push(sc.dictBody(key, keep));
       }
       sc.ws();
       const c = s.charCodeAt(sc.i);

@@ -3,69 +3,32 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { timedStage, type StageContext } from './context';
 import { FILES } from '../artifacts/store';
 import { discoverInputs, type SourceFile } from '../sources/discover';
+import { CsvReaderThread } from '../sources/csv-thread';
 import { EXTRACT_FILES } from '../etl/extracted';
-import { CollectingSink, extractCredits, extractKeywords, extractMovies } from '../etl/extract-tables';
-import type { CreditsJob, CreditsMessage } from '../etl/credits-worker';
+import {
+  CollectingSink,
+  extractCredits,
+  extractKeywords,
+  extractMovies,
+  type RecordSource,
+} from '../etl/extract-tables';
 import { BufferedJsonlWriter } from '../etl/lines';
 import { ProgressThrottle } from '../etl/progress';
-import type { InputFile, QuarantineRecord, StageResult, Table } from '../types';
+import type { QuarantineRecord, StageResult, Table } from '../types';
 
 export interface ExtractOptions {
   /**
-   * Extract credits in a worker thread, in parallel with movies and keywords. 'auto' (default):
-   * when there is a second core and the credits input is big enough to repay the thread's start-up.
+   * Decode the CSV (gunzip + csv-parse) on worker threads while this thread checks rows and parses
+   * literals. 'auto' (default): when there is a second core and the input is big enough to repay
+   * the thread's start-up.
    */
-  creditsWorker?: boolean | 'auto';
+  csvThread?: boolean | 'auto';
 }
 
-const WORKER_MIN_BYTES = 8 * 2 ** 20;
-
-interface CreditsOutcome {
-  rows: number;
-  counts: Record<string, number>;
-  rejected: QuarantineRecord[];
-  inputs: InputFile[];
-}
-
-/** Runs the credits extraction in a worker thread, forwarding its progress. */
-function creditsInWorker(
-  files: SourceFile[],
-  outPath: string,
-  onProgress: (rows: number, file: string) => void,
-  signal: AbortSignal,
-): Promise<CreditsOutcome> {
-  const job: CreditsJob = {
-    entry: new URL('../etl/credits-worker.ts', import.meta.url).href,
-    files,
-    outPath,
-  };
-  const worker = new Worker(new URL('../etl/worker-boot.mjs', import.meta.url), { workerData: job });
-  return new Promise<CreditsOutcome>((resolve, reject) => {
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = () => {
-      void worker.terminate();
-      finish(() => reject(signal.reason ?? new Error('aborted')));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: CreditsMessage) => {
-      if (m.type === 'progress') onProgress(m.rows, m.file);
-      else if (m.type === 'done') finish(() => resolve(m));
-      else finish(() => reject(Object.assign(new Error(`credits extraction failed: ${m.message}`), { stack: m.stack })));
-    });
-    worker.on('error', (e) => finish(() => reject(e)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`credits worker exited with code ${code} before finishing`))));
-  });
-}
+const THREAD_MIN_BYTES = 8 * 2 ** 20;
 
 async function totalBytes(files: SourceFile[]): Promise<number> {
   let n = 0;
@@ -86,91 +49,59 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
     }
 
     const throttle = new ProgressThrottle((done, message) => ctx.progress({ stage: 'extract', done, unit: 'rows', message }));
-    // rows read so far: main thread (movies, keywords) + credits (worker or inline)
-    let mainRows = 0;
-    let creditsRows = 0;
-    const main = new CollectingSink(
-      (rows, table, file) => {
-        mainRows = rows;
-        throttle.report(mainRows + creditsRows, `${table}: ${file}`);
-      },
-      ctx.signal,
-    );
+    const sink = new CollectingSink((rows, table, file) => throttle.report(rows, `${table}: ${file}`), ctx.signal);
 
-    // Stops the credits worker when the stage is aborted or the main thread fails.
-    const stop = new AbortController();
-    const onOuterAbort = () => stop.abort(ctx.signal?.reason);
-    ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const mode = opts.csvThread ?? 'auto';
+    const all = [...tables.movies, ...tables.credits, ...tables.keywords];
+    const threaded =
+      mode === true || (mode === 'auto' && availableParallelism() > 1 && (await totalBytes(all)) >= THREAD_MIN_BYTES);
+    // csv-parse is the most expensive step: credits (the ~190 MB table) get a reader thread of their
+    // own, movies and keywords share another; this thread checks rows and parses literals for all three.
+    const readers = threaded ? [new CsvReaderThread(), new CsvReaderThread()] : [];
+    const sourceOf = (r: CsvReaderThread | undefined): RecordSource | undefined =>
+      r ? (p, d, s) => r.read(p, d, s) : undefined;
+
+    let inputs;
     try {
-      const mode = opts.creditsWorker ?? 'auto';
-      const useWorker =
-        tables.credits.length > 0 &&
-        (mode === true ||
-          (mode === 'auto' && availableParallelism() > 1 && (await totalBytes(tables.credits)) >= WORKER_MIN_BYTES));
-
-      const creditsPath = out(EXTRACT_FILES.credits);
-      const credits: Promise<CreditsOutcome> = useWorker
-        ? creditsInWorker(
-            tables.credits,
-            creditsPath,
-            (rows, file) => {
-              creditsRows = rows;
-              throttle.report(mainRows + creditsRows, `credits: ${file}`);
-            },
-            stop.signal,
-          )
-        : Promise.resolve({ rows: 0, counts: {}, rejected: [], inputs: [] });
-      // Don't leave a rejection unobserved while the main thread works.
-      credits.catch(() => {});
-
-      const moviesIn = await extractMovies(main, tables.movies, out(EXTRACT_FILES.movies));
-      let creditsOutcome: CreditsOutcome;
-      if (!useWorker) {
-        const sink = new CollectingSink((rows, table, file) => {
-          creditsRows = rows;
-          throttle.report(mainRows + creditsRows, `${table}: ${file}`);
-        }, ctx.signal);
-        const inputs = await extractCredits(sink, tables.credits, creditsPath);
-        creditsOutcome = { rows: sink.rows, counts: sink.counts, rejected: sink.rejected, inputs };
-      }
-      const keywordsIn = await extractKeywords(main, tables.keywords, out(EXTRACT_FILES.keywords));
-      creditsOutcome = useWorker ? await credits : creditsOutcome!;
-      throttle.report(main.rows + creditsOutcome.rows, 'done', true);
-
-      // Quarantine in table order (movies, credits, keywords), whatever thread found them.
-      const counts: Record<string, number> = { ...main.counts, ...creditsOutcome.counts };
-      const byTable = (t: Table) => main.rejected.filter((q) => q.table === t);
-      const rejected = [...byTable('movies'), ...creditsOutcome.rejected, ...byTable('keywords')];
-      const quarantine = new BufferedJsonlWriter<QuarantineRecord>(out(EXTRACT_FILES.quarantine));
-      const byReason: Record<string, number> = {};
-      for (const q of rejected) {
-        byReason[q.reason] = (byReason[q.reason] ?? 0) + 1;
-        await quarantine.write(q);
-      }
-      await quarantine.close();
-      if (!('credits_rows_read' in counts)) {
-        for (const k of ['credits_rows_read', 'credits_rows_kept', 'credits_quarantined']) counts[k] = 0;
-      }
-      counts.credits_duplicate_rows ??= 0;
-      counts.keywords_duplicate_rows ??= 0;
-      counts.extract_quarantined = rejected.length;
-      const inputs = [...moviesIn, ...creditsOutcome.inputs, ...keywordsIn];
-      counts.input_files = inputs.length;
-      return {
-        counts,
-        quarantine: byReason,
-        inputs,
-        files: {
-          extract_movies: `${FILES.extractDir}/${EXTRACT_FILES.movies}`,
-          extract_credits: `${FILES.extractDir}/${EXTRACT_FILES.credits}`,
-          extract_keywords: `${FILES.extractDir}/${EXTRACT_FILES.keywords}`,
-          extract_quarantine: `${FILES.extractDir}/${EXTRACT_FILES.quarantine}`,
-        },
-        info: { dataDir: ctx.config.dataDir, creditsWorker: useWorker },
-      };
+      // The three tables at once: their records interleave on this thread.
+      const [moviesIn, creditsIn, keywordsIn] = await Promise.all([
+        extractMovies(sink, tables.movies, out(EXTRACT_FILES.movies), sourceOf(readers[1])),
+        extractCredits(sink, tables.credits, out(EXTRACT_FILES.credits), sourceOf(readers[0])),
+        extractKeywords(sink, tables.keywords, out(EXTRACT_FILES.keywords), sourceOf(readers[1])),
+      ]);
+      inputs = [...moviesIn, ...creditsIn, ...keywordsIn];
     } finally {
-      ctx.signal?.removeEventListener('abort', onOuterAbort);
-      stop.abort(new Error('extract stage ended'));
+      await Promise.all(readers.map((r) => r.close()));
     }
+    throttle.report(sink.rows, 'done', true);
+
+    // Quarantine in table order (stable within a table), whatever order the tables interleaved in.
+    const order: Table[] = ['movies', 'credits', 'keywords'];
+    const rejected = order.flatMap((t) => sink.rejected.filter((q) => q.table === t));
+    const quarantine = new BufferedJsonlWriter<QuarantineRecord>(out(EXTRACT_FILES.quarantine));
+    const byReason: Record<string, number> = {};
+    for (const q of rejected) {
+      byReason[q.reason] = (byReason[q.reason] ?? 0) + 1;
+      await quarantine.write(q);
+    }
+    await quarantine.close();
+
+    const counts = sink.counts;
+    counts.credits_duplicate_rows ??= 0;
+    counts.keywords_duplicate_rows ??= 0;
+    counts.extract_quarantined = rejected.length;
+    counts.input_files = inputs.length;
+    return {
+      counts,
+      quarantine: byReason,
+      inputs,
+      files: {
+        extract_movies: `${FILES.extractDir}/${EXTRACT_FILES.movies}`,
+        extract_credits: `${FILES.extractDir}/${EXTRACT_FILES.credits}`,
+        extract_keywords: `${FILES.extractDir}/${EXTRACT_FILES.keywords}`,
+        extract_quarantine: `${FILES.extractDir}/${EXTRACT_FILES.quarantine}`,
+      },
+      info: { dataDir: ctx.config.dataDir, csvThread: threaded },
+    };
   });
 }

@@ -28,7 +28,7 @@ interface Built {
   progress: Progress[];
 }
 
-async function build(name: string, creditsWorker: boolean): Promise<Built> {
+async function build(name: string, csvThread: boolean): Promise<Built> {
   const dir = path.join(work, name);
   const progress: Progress[] = [];
   const ctx: StageContext = {
@@ -39,7 +39,7 @@ async function build(name: string, creditsWorker: boolean): Promise<Built> {
     log: createLogger('test', 'silent'),
     progress: (p) => progress.push(p),
   };
-  const extract = await runExtract(ctx, { creditsWorker });
+  const extract = await runExtract(ctx, { csvThread });
   const transform = await runTransform(ctx);
   const lines = async (f: string) =>
     (await readFile(path.join(dir, f), 'utf8'))
@@ -148,7 +148,7 @@ describe('quarantine', () => {
     const [q] = find(inline, 'unexpected_literal');
     expect(q).toMatchObject({ row: 15, id: '112' });
     expect(q.detail).toContain('column genres');
-    expect(q.detail).toContain('expected a list, found an int');
+    expect(q.detail).toContain('expected a list of dicts, found an int');
   });
 
   test('duplicate movie ids: the first is kept, the others quarantined (identical or not)', () => {
@@ -350,9 +350,9 @@ describe('stage results', () => {
     expect(inline.extract.peakRssBytes).toBeGreaterThan(0);
   });
 
-  test('credits in a worker thread give byte-identical outputs', async () => {
-    expect(threaded.extract.info).toMatchObject({ creditsWorker: true });
-    expect(inline.extract.info).toMatchObject({ creditsWorker: false });
+  test('CSV decoded on a reader thread gives byte-identical outputs', async () => {
+    expect(threaded.extract.info).toMatchObject({ csvThread: true });
+    expect(inline.extract.info).toMatchObject({ csvThread: false });
     for (const f of ['catalog.jsonl', 'quarantine.jsonl', 'extract/credits.jsonl']) {
       expect(await readFile(path.join(threaded.dir, f), 'utf8')).toBe(await readFile(path.join(inline.dir, f), 'utf8'));
     }

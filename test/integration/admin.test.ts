@@ -71,7 +71,8 @@ describe('PipelineAdmin with Redis and a worker', () => {
     [worker, server] = await Promise.all([
       spawnWorkers(env.env),
       startServer({
-        config: loadConfig({ artifactsDir: env.artifactsDir, redisUrl: REDIS_URL, logLevel: 'silent' }),
+        // the trigger side (here the service) names the input and output dirs of the runs it starts
+        config: loadConfig({ artifactsDir: env.artifactsDir, dataDir: env.dataDir, redisUrl: REDIS_URL, logLevel: 'silent' }),
         addr: '127.0.0.1:0',
         log,
         modules: [catalogModule, createAdminModule({ settings: env.settings })],
@@ -98,6 +99,8 @@ describe('PipelineAdmin with Redis and a worker', () => {
     expect(starts.filter((s) => s.created)).toHaveLength(1);
     expect(starts[0].run.runId).toBe(starts[1].run.runId);
     expect(starts[0].run.trigger).toBe('rpc');
+    expect(starts[0].run.dataDir).toBe(env.dataDir);
+    expect(starts[0].run.artifactsDir).toBe(env.artifactsDir);
     expect(starts[0].run.stages.map((s: any) => s.name)).toEqual(['extract', 'transform', 'eda', 'embed', 'index', 'publish']);
   });
 

@@ -18,6 +18,11 @@ export function subscribePublished(sub: Redis, holder: CatalogHolder, prefix: st
 
   const load = (version: string, why: string) => {
     if (holder.version === version) return;
+    // version names sort by time: a late or repeated announcement never takes the service back
+    if (holder.version && version < holder.version) {
+      log.warn({ version, current: holder.version, why }, 'ignoring the announcement of an older version');
+      return;
+    }
     log.info({ version, current: holder.version, why }, 'new catalog version announced: loading it');
     holder.load(version).catch(() => {
       // logged by the holder; the old version keeps serving and the CURRENT watcher retries later

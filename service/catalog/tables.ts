@@ -70,8 +70,12 @@ const byPopularity = (a: Movie, b: Movie) => b.popularity - a.popularity || a.id
 const byDate = (a: Movie, b: Movie) => (a.releaseDate < b.releaseDate ? -1 : a.releaseDate > b.releaseDate ? 1 : a.id - b.id);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Lets pending calls run between the heavier steps of a (background) load. */
+/**
+ * Tables are built on the serving thread while calls go on against the old version: yield to the
+ * event loop every CHUNK movies/names so a load delays calls by milliseconds, not seconds.
+ */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const CHUNK = 512;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -89,7 +93,9 @@ export async function buildTables(movies: readonly Movie[]): Promise<CatalogTabl
   const countryNames = new Map<string, string[]>();
   const spokenNames = new Map<string, string[]>();
   const titlePopularity = new Map<string, number>();
+  let k = 0;
   for (const m of movies) {
+    if (++k % CHUNK === 0) await yieldToLoop();
     byId.set(m.id, m);
     push(titles, normalizeKey(m.title), m);
     titlePopularity.set(m.title, Math.max(titlePopularity.get(m.title) ?? 0, m.popularity));
@@ -117,18 +123,15 @@ export async function buildTables(movies: readonly Movie[]): Promise<CatalogTabl
   for (const list of byWeekday) list.sort(byPopularity);
   await yieldToLoop();
 
-  const titleSuggester = new Suggester(
+  const titleSuggester = await Suggester.build(
     [...titlePopularity.entries()].sort((a, b) => b[1] - a[1]).map(([t]) => t),
     (t) => titlePopularity.get(t) ?? 0,
   );
-  await yieldToLoop();
-
-  const people = buildPeople(movies);
-  await yieldToLoop();
-
+  const people = await buildPeople(movies);
   const languages = new CodeNames('language', languageCounts, spokenNames);
   const countries = new CodeNames('region', countryCounts, countryNames);
-  const groups = buildGroups(movies);
+  await yieldToLoop();
+  const groups = await buildGroups(movies);
 
   return {
     byId,
@@ -139,23 +142,32 @@ export async function buildTables(movies: readonly Movie[]): Promise<CatalogTabl
     ...people,
     languageCounts,
     languages,
-    languageSuggester: new Suggester(languages.suggestionNames),
+    languageSuggester: await Suggester.build(languages.suggestionNames),
     countryCounts,
     countries,
-    countrySuggester: new Suggester(countries.suggestionNames),
+    countrySuggester: await Suggester.build(countries.suggestionNames),
     ...groups,
   };
 }
 
-function buildPeople(movies: readonly Movie[]) {
+async function buildPeople(movies: readonly Movie[]) {
   const actors = new Map<string, ActorStats>();
   const directors = new Map<string, DirectorStats>();
+  // The same names recur across films: normalize each distinct spelling once.
+  const keyCache = new Map<string, string>();
+  const keyOf = (name: string) => {
+    let key = keyCache.get(name);
+    if (key === undefined) keyCache.set(name, (key = normalizeKey(name)));
+    return key;
+  };
   let moviesWithCredits = 0;
+  let k = 0;
   for (const m of movies) {
+    if (++k % CHUNK === 0) await yieldToLoop();
     if (m.hasCredits) moviesWithCredits++;
     const directorKeys = new Set<string>();
     for (const d of m.directors) {
-      const key = normalizeKey(d);
+      const key = keyOf(d);
       if (!key || directorKeys.has(key)) continue;
       directorKeys.add(key);
       let s = directors.get(key);
@@ -165,7 +177,7 @@ function buildPeople(movies: readonly Movie[]) {
     }
     const castKeys = new Set<string>();
     for (const a of m.cast) {
-      const key = normalizeKey(a);
+      const key = keyOf(a);
       if (!key || castKeys.has(key)) continue;
       castKeys.add(key);
       let s = actors.get(key);
@@ -181,17 +193,17 @@ function buildPeople(movies: readonly Movie[]) {
   }
   for (const s of directors.values()) s.films.sort(byDate);
   const weightOf = <T>(map: Map<string, T>, n: (s: T) => number) => (name: string) => {
-    const s = map.get(normalizeKey(name));
+    const s = map.get(keyOf(name));
     return s ? n(s) : 0;
   };
   return {
     actors,
-    actorSuggester: new Suggester(
+    actorSuggester: await Suggester.build(
       [...actors.values()].map((s) => s.name),
       weightOf(actors, (s) => s.films),
     ),
     directors,
-    directorSuggester: new Suggester(
+    directorSuggester: await Suggester.build(
       [...directors.values()].map((s) => s.name),
       weightOf(directors, (s) => s.films.length),
     ),
@@ -201,10 +213,12 @@ function buildPeople(movies: readonly Movie[]) {
 
 const COLLECTION_SUFFIX = /\s+(collection|coleccion|saga|trilogy|series)$/;
 
-function buildGroups(movies: readonly Movie[]) {
+async function buildGroups(movies: readonly Movie[]) {
   const byCollectionId = new Map<number, CollectionStats>();
   const companies = new Map<string, CompanyStats>();
+  let k = 0;
   for (const m of movies) {
+    if (++k % CHUNK === 0) await yieldToLoop();
     if (m.collection && m.collection.name) {
       let s = byCollectionId.get(m.collection.id);
       if (!s) byCollectionId.set(m.collection.id, (s = { id: m.collection.id, name: m.collection.name, movies: [], totalRevenue: 0 }));
@@ -237,9 +251,9 @@ function buildGroups(movies: readonly Movie[]) {
   }
   return {
     collections,
-    collectionSuggester: new Suggester(all.map((s) => s.name)),
+    collectionSuggester: await Suggester.build(all.map((s) => s.name)),
     companies,
-    companySuggester: new Suggester(
+    companySuggester: await Suggester.build(
       [...companies.values()].sort((a, b) => b.count - a.count).map((s) => s.name),
       (n) => companies.get(normalizeKey(n))?.count ?? 0,
     ),

@@ -53,6 +53,38 @@ export function isoWeekday(date: string): number {
   return day === 0 ? 7 : day;
 }
 
+const displayNames = new Map<string, Intl.DisplayNames>();
+const intlCache = new Map<string, { en?: string; es?: string; native?: string }>();
+
+/**
+ * Intl's English, Spanish (and for languages, native) names of a code; {} for a deprecated code,
+ * whose Intl name is its successor's. Memoized: the same for every catalog version.
+ */
+function intlNamesOf(kind: 'language' | 'region', code: string): { en?: string; es?: string; native?: string } {
+  const cacheKey = `${kind}:${code}`;
+  const hit = intlCache.get(cacheKey);
+  if (hit) return hit;
+  const dn = (locale: string) => {
+    const k = `${kind}:${locale}`;
+    let d = displayNames.get(k);
+    if (!d) displayNames.set(k, (d = new Intl.DisplayNames([locale], { type: kind, fallback: 'none' })));
+    return d;
+  };
+  let names: { en?: string; es?: string; native?: string } = {};
+  try {
+    const canonical =
+      kind === 'language' ? Intl.getCanonicalLocales(code)[0] === code : Intl.getCanonicalLocales(`und-${code}`)[0] === `und-${code}`;
+    if (canonical) {
+      names = { en: dn('en').of(code), es: dn('es').of(code) };
+      if (kind === 'language' && names.en) names.native = dn(code).of(code);
+    }
+  } catch {
+    names = {};
+  }
+  intlCache.set(cacheKey, names);
+  return names;
+}
+
 /**
  * Codes (ISO 639-1 languages or ISO 3166-1 alpha-2 regions) and their names.
  * Accepted forms, first claim wins on a clash: codes present in the catalog; the catalog's own
@@ -75,30 +107,7 @@ export class CodeNames {
     /** code -> names the catalog itself uses */
     catalogNames: Map<string, string[]> = new Map(),
   ) {
-    const display = (locale: string) => new Intl.DisplayNames([locale], { type: kind, fallback: 'none' });
-    const enNames = display('en');
-    const esNames = display('es');
-    const canon = (code: string): boolean => {
-      try {
-        return kind === 'language'
-          ? Intl.getCanonicalLocales(code)[0] === code
-          : Intl.getCanonicalLocales(`und-${code}`)[0] === `und-${code}`;
-      } catch {
-        return false;
-      }
-    };
-    const intlNames = (code: string): { en?: string; es?: string; native?: string } => {
-      if (!canon(code)) return {};
-      let native: string | undefined;
-      if (kind === 'language') {
-        try {
-          native = new Intl.DisplayNames([code], { type: 'language', fallback: 'none' }).of(code);
-        } catch {
-          native = undefined;
-        }
-      }
-      return { en: enNames.of(code), es: esNames.of(code), native };
-    };
+    const intlNames = (code: string) => intlNamesOf(kind, code);
     const claim = (name: string | undefined, code: string) => {
       if (!name) return;
       const key = normalizeKey(name);

@@ -74,6 +74,7 @@ export async function readTable(
   sink.add(`${table}_quarantined`, 0);
   const inputs: InputFile[] = [];
   for (const src of files) {
+    sink.signal?.throwIfAborted();
     const digest: FileDigest = { bytes: 0, sha256: '' };
     let idIndex = -1;
     let header: string[] | null = null;
@@ -175,7 +176,7 @@ export async function extractMovies(
 ): Promise<InputFile[]> {
   const out = new BufferedJsonlWriter<ExtractedMovie>(outPath);
   const seen = new Map<number, Seen>();
-  const inputs = await readTable(sink, 'movies', files, (rec, id, file) => {
+  const inputs = await withWriter(out, () => readTable(sink, 'movies', files, (rec, id, file) => {
     const fp = fingerprint(rec.fields);
     if (isDuplicate(sink, 'movies', seen, id, rec, file, fp, false)) return;
     const columns: Record<string, string> = {};
@@ -209,9 +210,19 @@ export async function extractMovies(
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('movies_rows_kept');
     return out.write({ id, file, row: rec.row, columns, nested });
-  }, source);
+  }, source));
   await out.close();
   return inputs;
+}
+
+/** Runs `body`; if it fails, the writer's temp file is removed before the error goes on. */
+async function withWriter<T>(out: BufferedJsonlWriter<unknown>, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
 }
 
 /** Parse a list-of-dicts cell keeping only `keys`; an empty cell is an empty list. */
@@ -228,7 +239,7 @@ export async function extractCredits(
 ): Promise<InputFile[]> {
   const out = new BufferedJsonlWriter<ExtractedCredits>(outPath);
   const seen = new Map<number, Seen>();
-  const inputs = await readTable(sink, 'credits', files, (rec, id, file) => {
+  const inputs = await withWriter(out, () => readTable(sink, 'credits', files, (rec, id, file) => {
     const h = rec.header;
     const castText = rec.fields[h.indexOf('cast')];
     const crewText = rec.fields[h.indexOf('crew')];
@@ -249,7 +260,7 @@ export async function extractCredits(
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('credits_rows_kept');
     return out.write({ id, file, row: rec.row, cast, crew });
-  }, source);
+  }, source));
   await out.close();
   return inputs;
 }
@@ -264,7 +275,7 @@ export async function extractKeywords(
   const out = new BufferedJsonlWriter<ExtractedKeywords>(outPath);
   const seen = new Map<number, Seen>();
   const repeatedIds = new Set<number>();
-  const inputs = await readTable(sink, 'keywords', files, (rec, id, file) => {
+  const inputs = await withWriter(out, () => readTable(sink, 'keywords', files, (rec, id, file) => {
     const text = rec.fields[rec.header.indexOf('keywords')];
     const fp = fingerprint([text]);
     if (isDuplicate(sink, 'keywords', seen, id, rec, file, fp, true)) {
@@ -282,7 +293,7 @@ export async function extractKeywords(
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('keywords_rows_kept');
     return out.write({ id, file, row: rec.row, keywords });
-  }, source);
+  }, source));
   sink.add('keywords_duplicate_ids', repeatedIds.size);
   await out.close();
   return inputs;

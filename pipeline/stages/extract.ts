@@ -49,7 +49,10 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
     }
 
     const throttle = new ProgressThrottle((done, message) => ctx.progress({ stage: 'extract', done, unit: 'rows', message }));
-    const sink = new CollectingSink((rows, table, file) => throttle.report(rows, `${table}: ${file}`), ctx.signal);
+    // One failing table stops the others (and the caller's abort stops all), so nothing runs on after the stage.
+    const stop = new AbortController();
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+    const sink = new CollectingSink((rows, table, file) => throttle.report(rows, `${table}: ${file}`), signal);
 
     const mode = opts.csvThread ?? 'auto';
     const all = [...tables.movies, ...tables.credits, ...tables.keywords];
@@ -64,12 +67,22 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
     let inputs;
     try {
       // The three tables at once: their records interleave on this thread.
-      const [moviesIn, creditsIn, keywordsIn] = await Promise.all([
+      const work = [
         extractMovies(sink, tables.movies, out(EXTRACT_FILES.movies), sourceOf(readers[1])),
         extractCredits(sink, tables.credits, out(EXTRACT_FILES.credits), sourceOf(readers[0])),
         extractKeywords(sink, tables.keywords, out(EXTRACT_FILES.keywords), sourceOf(readers[1])),
-      ]);
-      inputs = [...moviesIn, ...creditsIn, ...keywordsIn];
+      ];
+      const settled = await Promise.all(
+        work.map((p) =>
+          p.catch((e: unknown) => {
+            stop.abort(e);
+            throw e;
+          }),
+        ).map((p) => p.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }))),
+      );
+      const failed = settled.find((r) => !r.ok);
+      if (failed && !failed.ok) throw ctx.signal?.aborted ? ctx.signal.reason : failed.e;
+      inputs = settled.flatMap((r) => (r.ok ? r.v : []));
     } finally {
       await Promise.all(readers.map((r) => r.close()));
     }

@@ -4,8 +4,7 @@ import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { timedStage, type StageContext } from './context';
 import { FILES } from '../artifacts/store';
-import { readJsonl } from '../artifacts/files';
-import { BufferedJsonlWriter } from '../etl/lines';
+import { BufferedJsonlWriter, readJsonLines } from '../etl/lines';
 import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type ExtractedMovie } from '../etl/extracted';
 import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning';
 import { ProgressThrottle } from '../etl/progress';
@@ -54,7 +53,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
     // 1. movies: clean, drop rows without a valid release date (counted and listed in dropped.jsonl)
     const byId = new Map<number, Movie>();
     const dropped = new BufferedJsonlWriter<DroppedRecord>(path.join(ctx.dir, DROPPED_FILE));
-    for await (const m of readJsonl<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
+    for await (const m of readJsonLines<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
       progress.report(++done, 'movies');
       const r = cleanMovie(m, tally);
       if (!r.ok) {
@@ -75,7 +74,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
     await dropped.close();
 
     // 2. credits (the big input): streamed, joined by id
-    for await (const c of readJsonl<ExtractedCredits>(input(EXTRACT_FILES.credits))) {
+    for await (const c of readJsonLines<ExtractedCredits>(input(EXTRACT_FILES.credits))) {
       progress.report(++done, 'credits');
       const movie = byId.get(c.id);
       if (!movie) {
@@ -89,7 +88,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
     }
 
     // 3. keywords
-    for await (const k of readJsonl<ExtractedKeywords>(input(EXTRACT_FILES.keywords))) {
+    for await (const k of readJsonLines<ExtractedKeywords>(input(EXTRACT_FILES.keywords))) {
       progress.report(++done, 'keywords');
       const movie = byId.get(k.id);
       if (!movie) {

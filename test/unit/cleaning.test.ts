@@ -359,6 +359,40 @@ describe('stage results', () => {
     expect(threaded.extract.counts).toEqual(inline.extract.counts);
   });
 
+  test('an aborted run stops with the abort reason', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('stop requested'));
+    const ctx: StageContext = {
+      config: loadConfig({ dataDir, artifactsDir: path.join(work, 'artifacts') }),
+      runId: 'test',
+      version: 'aborted',
+      dir: path.join(work, 'aborted'),
+      log: createLogger('test', 'silent'),
+      progress: () => {},
+      signal: ac.signal,
+    };
+    await expect(runExtract(ctx, { csvThread: true })).rejects.toThrow('stop requested');
+  });
+
+  test('a table whose header lacks a required column fails the stage, naming the file; no temp files stay', async () => {
+    const bad = path.join(work, 'badheader');
+    await (await import('node:fs/promises')).mkdir(bad, { recursive: true });
+    for (const f of ['movies_dataset.csv', 'credits.csv']) await copyFile(path.join(FIXTURES, f), path.join(bad, f));
+    await writeFile(path.join(bad, 'keywords.csv'), 'movie_id,keywords\n1,[]\n');
+    const dir = path.join(work, 'badheader-out');
+    const ctx: StageContext = {
+      config: loadConfig({ dataDir: bad, artifactsDir: path.join(work, 'artifacts') }),
+      runId: 'test',
+      version: 'bad',
+      dir,
+      log: createLogger('test', 'silent'),
+      progress: () => {},
+    };
+    await expect(runExtract(ctx)).rejects.toThrow(/keywords\.csv: header lacks column\(s\) id/);
+    const left = await (await import('node:fs/promises')).readdir(path.join(dir, 'extract'));
+    expect(left.filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
   test('re-running the stages rewrites the same outputs', async () => {
     const again = await build('inline', false);
     expect(again.catalog).toEqual(inline.catalog);

@@ -162,7 +162,13 @@ function workload(movies: Movie[]): WorkItem[] {
         .map((m) => ({ title: typo(m.title) }))
         .filter((q) => !byTitle.has(normalizeKey(q.title))),
     },
-    // H5: { label: 'SimilarMovies', service: { service: 'marquee.v1.RecommendService', protoFiles: [...] }, method: 'SimilarMovies', weight: 1, requests: ... },
+    {
+      label: 'SimilarMovies',
+      service: { service: 'marquee.v1.RecommendService', protoFiles: ['marquee/v1/recommend.proto'] },
+      method: 'SimilarMovies',
+      weight: 1,
+      requests: titleReqs.map((t) => ({ ...t, k: 5 })),
+    },
   ];
   return items;
 }

@@ -278,6 +278,14 @@ export function eigenOrthonormalize(Y: Float64Array, n: number, l: number): Floa
   return mulDense(Y, n, l, M, l);
 }
 
+/** A seeded ±1 matrix (row-major), the random test matrix of the range finder. */
+function rademacher(size: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const m = new Float64Array(size);
+  for (let i = 0; i < size; i++) m[i] = rng.sign();
+  return m;
+}
+
 export interface SvdResult {
   /** right singular vectors, cols x k row-major (the projection term -> component) */
   components: Float64Array;
@@ -298,13 +306,11 @@ export function randomizedSvd(
   const rankCap = Math.min(A.rows, A.cols);
   k = Math.max(1, Math.min(k, rankCap));
   const l = Math.min(k + (opts.oversample ?? 16), rankCap);
-  const rng = new Rng(opts.seed ?? 42);
-  const omega = new Float64Array(A.cols * l);
-  for (let i = 0; i < omega.length; i++) omega[i] = rng.sign();
   opts.onStep?.('sketch');
   const q = opts.powerIters ?? 2;
   // power iterations sharpen the spectrum; only the last basis needs full orthogonality
-  let Q = orthonormalize(csrMulDense(A, omega, l), A.rows, l, q === 0 ? 2 : 1);
+  // (intermediates are temporaries, so at most a few n x l matrices are alive at once)
+  let Q = orthonormalize(csrMulDense(A, rademacher(A.cols * l, opts.seed ?? 42), l), A.rows, l, q === 0 ? 2 : 1);
   for (let it = 0; it < q; it++) {
     opts.onStep?.(`power iteration ${it + 1}`);
     const Z = orthonormalize(csrTMulDense(A, Q, l), A.cols, l);

@@ -63,6 +63,7 @@ interface SparseVec {
 export class CatalogEmbedder implements Embedder {
   readonly id = 'catalog' as const;
   private readonly termIndex: Map<string, number>;
+  private readonly blocks: Uint8Array;
 
   private constructor(
     readonly options: CatalogOptions,
@@ -77,6 +78,21 @@ export class CatalogEmbedder implements Embedder {
     readonly fingerprint: string,
   ) {
     this.termIndex = new Map(terms.map((t, i) => [t, i]));
+    this.blocks = termBlocks(terms);
+  }
+
+  /** The weighted sparse vector of raw term counts (unknown terms dropped). */
+  private sparse(counts: Map<string, number>): SparseVec {
+    const idx: number[] = [];
+    const tf: number[] = [];
+    for (const [t, n] of counts) {
+      const i = this.termIndex.get(t);
+      if (i !== undefined) {
+        idx.push(i);
+        tf.push(n);
+      }
+    }
+    return weigh(idx, tf, this.blocks, this.idf, this.options.weights);
   }
 
   /** Fits vocabulary, idf and projection on a corpus. Deterministic: the same docs and options give the same bits. */
@@ -87,23 +103,64 @@ export class CatalogEmbedder implements Embedder {
   ): CatalogEmbedder {
     const o: CatalogOptions = { ...DEFAULT_CATALOG_OPTIONS, ...options, weights: { ...DEFAULT_CATALOG_OPTIONS.weights, ...options.weights } };
     onStep?.('vocabulary');
-    const counts = docs.map((d) => docTerms(d, o.titleRepeat));
-    const df = new Map<string, number>();
-    for (const c of counts) for (const t of c.keys()) df.set(t, (df.get(t) ?? 0) + 1);
-    const maxDf = Math.max(o.minDf, Math.floor(o.maxDfRatio * docs.length));
-    let terms = [...df.entries()].filter(([, n]) => n >= o.minDf && n <= maxDf);
-    if (terms.length > o.maxFeatures) {
-      terms.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-      terms = terms.slice(0, o.maxFeatures);
+    // One pass over the corpus: each movie's terms as provisional ids + counts (compact typed arrays,
+    // not 10^5 Maps held through the SVD), and the document frequency of every term.
+    const provisional = new Map<string, number>();
+    const provTerms: string[] = [];
+    const df: number[] = [];
+    const docIds: Int32Array[] = [];
+    const docTfs: Float64Array[] = [];
+    for (const d of docs) {
+      const c = docTerms(d, o.titleRepeat);
+      const ids = new Int32Array(c.size);
+      const tfs = new Float64Array(c.size);
+      let j = 0;
+      for (const [t, n] of c) {
+        let id = provisional.get(t);
+        if (id === undefined) {
+          id = provTerms.length;
+          provisional.set(t, id);
+          provTerms.push(t);
+          df.push(0);
+        }
+        df[id]++;
+        ids[j] = id;
+        tfs[j++] = n;
+      }
+      docIds.push(ids);
+      docTfs.push(tfs);
     }
-    const vocab = terms.map(([t]) => t).sort();
+    const maxDf = Math.max(o.minDf, Math.floor(o.maxDfRatio * docs.length));
+    let kept = provTerms.map((_, id) => id).filter((id) => df[id] >= o.minDf && df[id] <= maxDf);
+    if (kept.length > o.maxFeatures) {
+      kept.sort((a, b) => df[b] - df[a] || (provTerms[a] < provTerms[b] ? -1 : 1));
+      kept = kept.slice(0, o.maxFeatures);
+    }
+    kept.sort((a, b) => (provTerms[a] < provTerms[b] ? -1 : provTerms[a] > provTerms[b] ? 1 : 0));
+    const vocab = kept.map((id) => provTerms[id]);
+    const finalIndex = new Int32Array(provTerms.length).fill(-1);
+    kept.forEach((id, i) => (finalIndex[id] = i));
     const idf = new Float32Array(vocab.length);
-    vocab.forEach((t, i) => (idf[i] = Math.log((1 + docs.length) / (1 + df.get(t)!)) + 1));
-    const index = new Map(vocab.map((t, i) => [t, i]));
+    kept.forEach((id, i) => (idf[i] = Math.log((1 + docs.length) / (1 + df[id])) + 1));
+    const blocks = termBlocks(vocab);
 
     onStep?.('tf-idf matrix');
-    const rows = counts.map((c) => weigh(c, index, idf, o.weights));
-    const nnz = rows.reduce((s, r) => s + r.idx.length, 0);
+    let nnz = 0;
+    const rows = docIds.map((ids, i) => {
+      const idx: number[] = [];
+      const tf: number[] = [];
+      ids.forEach((id, j) => {
+        if (finalIndex[id] >= 0) {
+          idx.push(finalIndex[id]);
+          tf.push(docTfs[i][j]);
+        }
+      });
+      const r = weigh(idx, tf, blocks, idf, o.weights);
+      nnz += r.idx.length;
+      return r;
+    });
+    docIds.length = 0;
+    docTfs.length = 0;
     const A: Csr = {
       rows: docs.length,
       cols: vocab.length,
@@ -118,6 +175,7 @@ export class CatalogEmbedder implements Embedder {
       p += r.idx.length;
       A.indptr[i + 1] = p;
     });
+    rows.length = 0;
     let projection: Float32Array;
     let dims: number;
     let singularValues: number[];
@@ -168,7 +226,7 @@ export class CatalogEmbedder implements Embedder {
   embedDocsSync(docs: MovieDoc[], onProgress?: (done: number) => void): Float32Array {
     const out = new Float32Array(docs.length * this.dims);
     docs.forEach((d, i) => {
-      const v = weigh(docTerms(d, this.options.titleRepeat), this.termIndex, this.idf, this.options.weights);
+      const v = this.sparse(docTerms(d, this.options.titleRepeat));
       this.project(v, this.keyText(d), out, i * this.dims);
       if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
     });
@@ -182,7 +240,7 @@ export class CatalogEmbedder implements Embedder {
 
   embedQuerySync(text: string): Float32Array {
     const out = new Float32Array(this.dims);
-    const v = weigh(queryTerms(text, (t) => this.termIndex.has(t)), this.termIndex, this.idf, this.options.weights);
+    const v = this.sparse(queryTerms(text, (t) => this.termIndex.has(t)));
     this.project(v, `query:${text}`, out, 0);
     return out;
   }
@@ -237,35 +295,36 @@ export class CatalogEmbedder implements Embedder {
   }
 }
 
-/** Sublinear tf x idf; each block L2-normalized then scaled by its weight; the whole vector unit length. */
-function weigh(
-  counts: Map<string, number>,
-  index: Map<string, number>,
-  idf: Float32Array,
-  weights: Record<Block, number>,
-): SparseVec {
-  const items: { i: number; b: Block; w: number }[] = [];
-  const blockNorm = new Map<Block, number>();
-  for (const [t, tf] of counts) {
-    const i = index.get(t);
-    if (i === undefined) continue;
-    const b = blockOf(t);
-    const w = (1 + Math.log(tf)) * idf[i];
-    items.push({ i, b, w });
-    blockNorm.set(b, (blockNorm.get(b) ?? 0) + w * w);
-  }
-  items.sort((x, y) => x.i - y.i);
-  const val = new Float64Array(items.length);
+/** The block (index into BLOCKS) of each vocabulary term. */
+function termBlocks(terms: string[]): Uint8Array {
+  return Uint8Array.from(terms, (t) => BLOCKS.indexOf(blockOf(t)));
+}
+
+/**
+ * Sublinear tf x idf of vocabulary terms `idx` with raw counts `tf`; each block L2-normalized then
+ * scaled by its weight; the whole vector unit length. Entries come out sorted by term index.
+ */
+function weigh(idx: number[], tf: number[], blocks: Uint8Array, idf: Float32Array, weights: Record<Block, number>): SparseVec {
+  const order = idx.map((_, j) => j).sort((a, b) => idx[a] - idx[b]);
+  const w = new Float64Array(idx.length);
+  const blockNorm = new Float64Array(BLOCKS.length);
+  order.forEach((j, k) => {
+    w[k] = (1 + Math.log(tf[j])) * idf[idx[j]];
+    blockNorm[blocks[idx[j]]] += w[k] * w[k];
+  });
+  const out = new Int32Array(idx.length);
   let total = 0;
-  items.forEach((it, j) => {
-    val[j] = (it.w / Math.sqrt(blockNorm.get(it.b)!)) * weights[it.b];
-    total += val[j] * val[j];
+  order.forEach((j, k) => {
+    const b = blocks[idx[j]];
+    out[k] = idx[j];
+    w[k] = (w[k] / Math.sqrt(blockNorm[b])) * weights[BLOCKS[b]];
+    total += w[k] * w[k];
   });
   if (total > 0) {
     const inv = 1 / Math.sqrt(total);
-    for (let j = 0; j < val.length; j++) val[j] *= inv;
+    for (let k = 0; k < w.length; k++) w[k] *= inv;
   }
-  return { idx: Int32Array.from(items, (it) => it.i), val };
+  return { idx: out, val: w };
 }
 
 function fingerprintOf(o: CatalogOptions, terms: string[], idf: Float32Array, projection: Float32Array): string {

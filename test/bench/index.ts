@@ -1,0 +1,329 @@
+// npm run bench:index [-- --only real|full --queries 1000 --tf-docs 512 --no-transformers --ef 10,20,...]
+//
+// Embedding and index figures on
+//   - the REAL shared (partial) catalog, and
+//   - the full-size SYNTHETIC catalog (45,466 movies: data/synth/full, generated with
+//     `npm run data:synth -- --movies 45466 --out data/synth/full` if missing; extract+transform
+//     run once into data/synth/bench-index/).
+// Prints, per catalog:
+//   - embed time and throughput of each embedder available: catalog (fit + embed, all movies) and
+//     transformers with a RANDOM-WEIGHT BERT of all-MiniLM-L6-v2's shape (speed only, on a sample;
+//     generated under data/synth/bench-index/models/ on first use);
+//   - HNSW build time (M, efConstruction) and, for a sweep of ef, recall@10 against exact
+//     brute-force cosine over `queries` random movies, with query latency p50/p99 (exact vs HNSW);
+//     the smallest ef reaching recall@10 >= 0.99 is the one to ship;
+//   - quality, on the real catalog: among movies whose collection has other members in the catalog,
+//     the share whose top-5 holds at least one of them; and genre agreement of the top-5 (share of
+//     the 5 sharing at least one genre with the movie; mean genre-set Jaccard), for Marquee's
+//     recommendations (catalog embedder + HNSW) and for a plain TF-IDF-over-overview baseline.
+// The machine has 2 cores shared with other work: timings are noisy; the load average is printed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readAllJsonl } from '../../pipeline/artifacts/files';
+import { FILES, prepareVersionDir } from '../../pipeline/artifacts/store';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
+import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model';
+import { movieDoc, renderText } from '../../pipeline/embedders/movie-doc';
+import { TransformersEmbedder } from '../../pipeline/embedders/transformers';
+import { exactTopK, rowOf } from '../../pipeline/index/exact';
+import { addRows, DEFAULT_INDEX_PARAMS, newIndex, type Hnsw } from '../../pipeline/index/hnsw';
+import { qualityFigures, type QualityFigures } from '../../pipeline/index/quality';
+import { tfidfOverviewNeighbours } from '../../pipeline/index/tfidf-baseline';
+import { createLogger } from '../../pipeline/log';
+import type { StageContext } from '../../pipeline/stages/context';
+import { runExtract } from '../../pipeline/stages/extract';
+import { runTransform } from '../../pipeline/stages/transform';
+import type { Movie } from '../../pipeline/types';
+import { makeSynthModel, MINILM_SHAPE } from '../fixtures/embed/synth-model';
+import { realArtifacts } from '../helpers/real-artifacts';
+
+const SYNTH_FULL = path.join(PROJECT_ROOT, 'data', 'synth', 'full');
+const WORK = path.join(PROJECT_ROOT, 'data', 'synth', 'bench-index');
+const RESULTS = path.join(WORK, 'last.json');
+const BENCH_MODEL_ID = 'bench/minilm-shape-random';
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const f3 = (x: number) => x.toFixed(3);
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** `n` distinct rows out of `count`, seeded. */
+function sampleRows(count: number, n: number, seed: number): number[] {
+  const r = rng(seed);
+  const picked = new Set<number>();
+  while (picked.size < Math.min(n, count)) picked.add(Math.floor(r() * count));
+  return [...picked];
+}
+
+// ------------------------------------------------------------------ catalogs
+
+async function realCatalog(): Promise<Movie[]> {
+  const dir = await realArtifacts();
+  const version = readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim();
+  return readAllJsonl<Movie>(path.join(dir, version, FILES.catalog));
+}
+
+/** extract + transform of the full-size synthetic input, once (rebuilt when the input changes). */
+async function fullCatalog(): Promise<Movie[] | null> {
+  if (!existsSync(path.join(SYNTH_FULL, 'synth.json'))) {
+    console.log(`generating the full-size synthetic input in ${path.relative(PROJECT_ROOT, SYNTH_FULL)} ...`);
+    const r = spawnSync('npx', ['tsx', 'pipeline/synth/cli.ts', '--movies', '45466', '--out', SYNTH_FULL], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.log('  could not generate it; skipping the full-size catalog');
+      return null;
+    }
+  }
+  const stamp = `${statSync(path.join(SYNTH_FULL, 'synth.json')).mtimeMs}`;
+  const artifactsDir = path.join(WORK, 'full-artifacts');
+  const version = '20000101T000000000Z-benchidx';
+  const catalog = path.join(artifactsDir, version, FILES.catalog);
+  const stampFile = path.join(artifactsDir, 'input-stamp');
+  if (!existsSync(catalog) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) {
+    console.log('extract + transform of the full-size synthetic input (one-off) ...');
+    await rm(artifactsDir, { recursive: true, force: true });
+    const dir = await prepareVersionDir(artifactsDir, version);
+    const ctx: StageContext = {
+      config: loadConfig({ dataDir: SYNTH_FULL, artifactsDir, logLevel: 'warn' }),
+      runId: 'bench-index',
+      version,
+      dir,
+      log: createLogger('bench-index', 'warn'),
+      progress: () => {},
+    };
+    const t0 = performance.now();
+    await runExtract(ctx);
+    await runTransform(ctx);
+    await writeFile(stampFile, stamp);
+    console.log(`  done in ${f1((performance.now() - t0) / 1000)} s`);
+  }
+  return readAllJsonl<Movie>(catalog);
+}
+
+// ------------------------------------------------------------------ measurements
+
+interface EmbedFigures {
+  embedder: string;
+  movies: number;
+  dims: number;
+  fitMs?: number;
+  embedMs: number;
+  perSec: number;
+  note?: string;
+}
+
+function catalogEmbed(movies: Movie[]): { emb: CatalogEmbedder; matrix: Float32Array; fig: EmbedFigures } {
+  const docs = movies.map(movieDoc);
+  let t0 = performance.now();
+  const emb = CatalogEmbedder.fit(docs);
+  const fitMs = performance.now() - t0;
+  t0 = performance.now();
+  const matrix = emb.embedDocsSync(docs);
+  const embedMs = performance.now() - t0;
+  return {
+    emb,
+    matrix,
+    fig: {
+      embedder: 'catalog',
+      movies: movies.length,
+      dims: emb.dims,
+      fitMs,
+      embedMs,
+      perSec: movies.length / ((fitMs + embedMs) / 1000),
+      note: `vocabulary ${int(emb.terms.length)} terms; params ${mb(emb.projection.byteLength + emb.idf.byteLength)}`,
+    },
+  };
+}
+
+async function transformersEmbed(movies: Movie[], n: number, quantized: boolean): Promise<EmbedFigures> {
+  const modelDir = path.join(WORK, 'models');
+  await makeSynthModel(modelDir, BENCH_MODEL_ID, MINILM_SHAPE);
+  const e = await TransformersEmbedder.load({ modelId: BENCH_MODEL_ID, modelDir, allowRemoteModels: false, quantized, batchSize: 32 });
+  const texts = sampleRows(movies.length, n, 7).map((r) => renderText(movieDoc(movies[r])));
+  await e.embedTexts(texts.slice(0, 32)); // warm-up
+  const t0 = performance.now();
+  await e.embedTexts(texts);
+  const embedMs = performance.now() - t0;
+  const tokens = texts.map((t) => e.tokenCount(t)).sort((a, b) => a - b);
+  await e.dispose();
+  const perSec = texts.length / (embedMs / 1000);
+  return {
+    embedder: `transformers (random-weight MiniLM shape, ${quantized ? 'int8' : 'fp32'})`,
+    movies: texts.length,
+    dims: e.dims,
+    embedMs,
+    perSec,
+    note: `sample of ${texts.length}, batch 32, median ${quantile(tokens, 0.5)} tokens; all ${int(movies.length)} would take ~${f1(movies.length / perSec / 60)} min`,
+  };
+}
+
+interface EfFigures {
+  ef: number;
+  recallAt10: number;
+  p50: number;
+  p99: number;
+}
+
+/** HNSW top-k of row r (self dropped): asks for k+1. */
+function hnswNeighbours(index: Hnsw, matrix: Float32Array, dims: number, r: number, k: number): number[] {
+  const res = index.searchKnn(Array.from(rowOf(matrix, dims, r)), k + 1);
+  return res.neighbors.filter((x) => x !== r).slice(0, k);
+}
+
+function recallSweep(index: Hnsw, matrix: Float32Array, dims: number, queries: number[], efs: number[]) {
+  // exact reference, timed
+  const exactLat: number[] = [];
+  const truth = queries.map((r) => {
+    const t0 = performance.now();
+    const top = exactTopK(matrix, dims, rowOf(matrix, dims, r), 10, (x) => x === r).map((n) => n.row);
+    exactLat.push(performance.now() - t0);
+    return new Set(top);
+  });
+  exactLat.sort((a, b) => a - b);
+  const sweep: EfFigures[] = [];
+  for (const ef of efs) {
+    index.setEf(ef);
+    const lat: number[] = [];
+    let hits = 0;
+    queries.forEach((r, i) => {
+      const q = Array.from(rowOf(matrix, dims, r));
+      const t0 = performance.now();
+      const res = index.searchKnn(q, 11);
+      lat.push(performance.now() - t0);
+      hits += res.neighbors.filter((x) => x !== r).slice(0, 10).filter((x) => truth[i].has(x)).length;
+    });
+    lat.sort((a, b) => a - b);
+    sweep.push({ ef, recallAt10: hits / (10 * queries.length), p50: quantile(lat, 0.5), p99: quantile(lat, 0.99) });
+  }
+  return { exactP50: quantile(exactLat, 0.5), exactP99: quantile(exactLat, 0.99), sweep };
+}
+
+function qualityRow(label: string, q: QualityFigures): string {
+  return `${label.padEnd(34)}${f3(q.collectionHitRate).padEnd(12)}${f3(q.genreShareAtK).padEnd(12)}${f3(q.genreJaccardAtK)}`;
+}
+
+async function benchCatalog(
+  name: string,
+  movies: Movie[],
+  opts: { queries: number; efs: number[]; tfDocs: number; transformers: boolean; quality: boolean },
+) {
+  console.log(`\n== ${name}: ${int(movies.length)} movies`);
+  const out: Record<string, unknown> = { name, movies: movies.length };
+
+  // embedders
+  const { emb, matrix, fig } = catalogEmbed(movies);
+  const embeds: EmbedFigures[] = [fig];
+  if (opts.transformers) {
+    for (const quantized of [true, false]) embeds.push(await transformersEmbed(movies, opts.tfDocs, quantized));
+  }
+  console.log('embedder                                         dims  fit s   embed s  movies/s  notes');
+  for (const e of embeds) {
+    console.log(
+      `${e.embedder.padEnd(49)}${String(e.dims).padEnd(6)}${(e.fitMs !== undefined ? f1(e.fitMs / 1000) : '-').padEnd(8)}` +
+        `${f1(e.embedMs / 1000).padEnd(9)}${f1(e.perSec).padEnd(10)}${e.note ?? ''}`,
+    );
+  }
+  out.embed = embeds;
+
+  // index
+  const p = DEFAULT_INDEX_PARAMS;
+  const t0 = performance.now();
+  const index = newIndex(emb.dims, movies.length, p);
+  addRows(index, matrix, emb.dims);
+  const buildMs = performance.now() - t0;
+  const file = path.join(os.tmpdir(), `bench-index-${process.pid}.hnsw`);
+  await index.writeIndex(file);
+  const bytes = statSync(file).size;
+  await rm(file, { force: true });
+  console.log(
+    `HNSW build (cosine, M=${p.M}, efConstruction=${p.efConstruction}): ${f1(buildMs / 1000)} s, ` +
+      `${f1(movies.length / (buildMs / 1000))} vectors/s; index file ${mb(bytes)}`,
+  );
+
+  // recall and latency
+  const queries = sampleRows(movies.length, opts.queries, 11);
+  const rs = recallSweep(index, matrix, emb.dims, queries, opts.efs);
+  console.log(`recall@10 vs exact cosine over ${queries.length} random movies (self excluded); latency per query:`);
+  console.log(`  exact brute force: p50 ${f2(rs.exactP50)} ms, p99 ${f2(rs.exactP99)} ms`);
+  for (const s of rs.sweep) {
+    const mark = s.ef === p.ef ? '  <- shipped default' : '';
+    console.log(`  HNSW ef=${String(s.ef).padEnd(5)} recall@10 ${f3(s.recallAt10)}  p50 ${f3(s.p50)} ms, p99 ${f3(s.p99)} ms${mark}`);
+  }
+  const enough = rs.sweep.find((s) => s.recallAt10 >= 0.99);
+  console.log(enough ? `  smallest ef with recall@10 >= 0.99: ${enough.ef}` : '  no ef in the sweep reaches recall@10 >= 0.99');
+  out.index = { ...p, buildMs, bytes, exactP50: rs.exactP50, exactP99: rs.exactP99, sweep: rs.sweep, efFor099: enough?.ef ?? null };
+
+  // quality
+  if (opts.quality) {
+    index.setEf(p.ef);
+    const t1 = performance.now();
+    const marquee = qualityFigures(movies, (i) => hnswNeighbours(index, matrix, emb.dims, i, 5));
+    const qMs = performance.now() - t1;
+    const t2 = performance.now();
+    const base = tfidfOverviewNeighbours(movies.map((m) => m.overview), 5);
+    const baseline = qualityFigures(movies, (i) => base[i]);
+    const bMs = performance.now() - t2;
+    console.log(
+      `quality of the top-5 (${marquee.collectionQueries} movies with collection mates in the catalog; ${marquee.genreQueries} with genres):`,
+    );
+    console.log(`${''.padEnd(34)}${'coll.hit@5'.padEnd(12)}${'genre@5'.padEnd(12)}genre Jaccard@5`);
+    console.log(qualityRow(`Marquee (catalog embedder + HNSW)`, marquee));
+    console.log(qualityRow('baseline (TF-IDF of overview)', baseline));
+    console.log(
+      `  coll.hit@5: share of those movies whose top-5 holds a collection mate; genre@5: mean share of the top-5 ` +
+        `sharing >= 1 genre with the movie; Jaccard: mean genre-set Jaccard. (${f1(qMs / 1000)} s / ${f1(bMs / 1000)} s)`,
+    );
+    const beats = marquee.collectionHitRate > baseline.collectionHitRate && marquee.genreShareAtK > baseline.genreShareAtK;
+    console.log(`  Marquee ${beats ? 'beats' : 'does NOT beat'} the baseline on both`);
+    out.quality = { marquee, baseline };
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      queries: { type: 'string', default: '1000' },
+      'tf-docs': { type: 'string', default: '512' },
+      'no-transformers': { type: 'boolean', default: false },
+      ef: { type: 'string', default: '10,16,24,32,48,64,96,128,200' },
+    },
+  });
+  const opts = {
+    queries: Number(values.queries),
+    efs: values.ef!.split(',').map(Number),
+    tfDocs: Number(values['tf-docs']),
+    transformers: !values['no-transformers'],
+  };
+  console.log(
+    `bench:index on ${os.cpus().length} cores, load average ${os.loadavg().map(f1).join(' ')} ` +
+      '(other processes share the CPU: timings are noisy)',
+  );
+  await mkdir(WORK, { recursive: true });
+  const results: unknown[] = [];
+  if (values.only !== 'full') results.push(await benchCatalog('REAL shared catalog (partial)', await realCatalog(), { ...opts, quality: true }));
+  if (values.only !== 'real') {
+    const full = await fullCatalog();
+    // synthetic collections are invented (members share only a title stem): quality figures would mean nothing there
+    if (full) results.push(await benchCatalog('full-size SYNTHETIC catalog', full, { ...opts, quality: false }));
+  }
+  console.log(`\nload average at the end ${os.loadavg().map(f1).join(' ')}`);
+  await writeFile(RESULTS, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), results }, null, 2));
+  console.log(`results: ${path.relative(PROJECT_ROOT, RESULTS)}`);
+}
+
+await main();

@@ -3,9 +3,10 @@
 //   embeddings/<fingerprint>.bin  vectors keyed by sha256(fingerprint + text): an unchanged movie is
 //                                 never embedded twice by the same embedder
 //   catalog-fit/<corpus key>/     fitted catalog-embedder parameters, keyed by the fit's inputs
+//   index/<key>.hnsw              built HNSW graphs, keyed by the vectors and the build parameters
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export function cacheRoot(artifactsDir: string): string {
@@ -113,6 +114,37 @@ export class FitCache {
   }
   async prune(keep: number): Promise<string[]> {
     return pruneByMtime(this.dir, keep, (n) => !n.startsWith('.'));
+  }
+}
+
+/** Built HNSW graph files. */
+export class IndexCache {
+  readonly dir: string;
+  constructor(artifactsDir: string) {
+    this.dir = path.join(cacheRoot(artifactsDir), 'index');
+  }
+  private file(key: string): string {
+    return path.join(this.dir, `${key}.hnsw`);
+  }
+  /** Copies the cached graph to `target`; false when there is none. */
+  async fetch(key: string, target: string): Promise<boolean> {
+    const f = this.file(key);
+    if (!existsSync(f)) return false;
+    const tmp = `${target}.tmp-${process.pid}`;
+    await copyFile(f, tmp);
+    await rename(tmp, target);
+    const now = new Date();
+    await utimes(f, now, now).catch(() => {});
+    return true;
+  }
+  async store(key: string, source: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${this.file(key)}.tmp-${process.pid}-${Date.now()}`;
+    await copyFile(source, tmp);
+    await rename(tmp, this.file(key));
+  }
+  async prune(keep: number): Promise<string[]> {
+    return pruneByMtime(this.dir, keep, (n) => n.endsWith('.hnsw'));
   }
 }
 

@@ -1,7 +1,9 @@
 // The HNSW index of a version (hnswlib-node, cosine space): label i is row i of the embedding matrix.
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
+import { IndexCache } from '../embed/cache';
 import { readEmbeddings } from '../embed/matrix';
 
 const { HierarchicalNSW } = hnswlib;
@@ -34,11 +36,15 @@ export interface IndexMeta extends IndexParams {
 export interface IndexJob {
   dir: string;
   params?: Partial<IndexParams>;
+  /** artifacts dir whose _cache/index/ keeps built graphs (none: always build) */
+  artifactsDir?: string;
 }
 
 export interface IndexOutcome {
   meta: IndexMeta;
   buildMs: number;
+  /** the graph came from the cache (same vectors, same parameters: the build is deterministic) */
+  reused: boolean;
   files: Record<string, string>;
 }
 
@@ -70,12 +76,6 @@ export async function buildIndex(
 ): Promise<IndexOutcome> {
   const p: IndexParams = { ...DEFAULT_INDEX_PARAMS, ...job.params };
   const { meta: emb, matrix } = await readEmbeddings(job.dir);
-  const t0 = performance.now();
-  const index = newIndex(emb.dims, emb.count, p);
-  hooks.progress(0, emb.count, 'building the HNSW index');
-  addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, 'building the HNSW index'));
-  await index.writeIndex(path.join(job.dir, INDEX_FILES.index));
-  const buildMs = Math.round(performance.now() - t0);
   const meta: IndexMeta = {
     space: 'cosine',
     ...p,
@@ -83,9 +83,34 @@ export async function buildIndex(
     dims: emb.dims,
     embedderFingerprint: emb.embedder.fingerprint,
   };
+  const target = path.join(job.dir, INDEX_FILES.index);
+  const t0 = performance.now();
+  // Single-threaded insertion with a fixed seed gives the same graph for the same vectors and
+  // parameters, so an unchanged rebuild copies the graph it built last time.
+  const cache = job.artifactsDir ? new IndexCache(job.artifactsDir) : null;
+  const key = createHash('sha256')
+    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}\n`)
+    .update(new Uint8Array(matrix.buffer, matrix.byteOffset, matrix.byteLength))
+    .digest('hex')
+    .slice(0, 32);
+  let reused = false;
+  if (cache && (await cache.fetch(key, target))) {
+    reused = true;
+    hooks.progress(emb.count, emb.count, 'HNSW index reused from the cache');
+  } else {
+    const index = newIndex(emb.dims, emb.count, p);
+    hooks.progress(0, emb.count, 'building the HNSW index');
+    addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, 'building the HNSW index'));
+    await index.writeIndex(target);
+    if (cache) {
+      await cache.store(key, target);
+      await cache.prune(2);
+    }
+  }
+  const buildMs = Math.round(performance.now() - t0);
   await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
   hooks.progress(emb.count, emb.count, 'index built');
-  return { meta, buildMs, files: { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta } };
+  return { meta, buildMs, reused, files: { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta } };
 }
 
 export async function readIndexMeta(dir: string): Promise<IndexMeta> {

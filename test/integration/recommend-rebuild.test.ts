@@ -40,9 +40,13 @@ it('a second run over unchanged input embeds nothing and reuses every vector', a
   expect(second.manifest.counts.embeddingsReused).toBe(movies.length);
   expect(second.manifest.info.embed).toMatchObject({ embedder: 'catalog', fitReused: true, embedded: 0, reused: movies.length });
   expect(second.manifest.info.embed?.fingerprint).toBe(first.manifest.info.embed?.fingerprint);
+  // same vectors, same parameters: the graph is copied, not rebuilt, and is byte-identical
+  expect(first.manifest.info.index?.reused).toBe(false);
+  expect(second.manifest.info.index?.reused).toBe(true);
   // keepVersions 1 pruned the first version, never the cache
   expect(second.pruned).toContain(first.version);
   expect(existsSync(path.join(artifactsDir, '_cache', 'embeddings'))).toBe(true);
   const { meta } = await readEmbeddings(second.dir);
+  expect(existsSync(path.join(second.dir, 'index.hnsw'))).toBe(true);
   expect(meta.ids).toEqual(movies.map((m) => m.id));
 });

@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Rng } from '../../pipeline/embedders/catalog/linalg';
+import { writeEmbeddings } from '../../pipeline/embed/matrix';
+import { buildIndex, INDEX_FILES, loadIndex } from '../../pipeline/index/hnsw';
+import { exactTopK, rowOf } from '../../pipeline/index/exact';
+
+const N = 600;
+const D = 24;
+let dir: string;
+let matrix: Float32Array;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'mq-index-'));
+  // clustered unit vectors: 30 centres, each point a noisy copy of one
+  const rng = new Rng(21);
+  const u = () => (rng.nextU32() / 2 ** 32) * 2 - 1;
+  const centres = Array.from({ length: 30 }, () => Array.from({ length: D }, u));
+  matrix = new Float32Array(N * D);
+  for (let i = 0; i < N; i++) {
+    const c = centres[i % 30];
+    let n = 0;
+    for (let d = 0; d < D; d++) n += (matrix[i * D + d] = c[d] + 0.3 * u()) ** 2;
+    for (let d = 0; d < D; d++) matrix[i * D + d] /= Math.sqrt(n);
+  }
+  const ids = Array.from({ length: N }, (_, i) => 1000 + i);
+  await writeEmbeddings(dir, { count: N, dims: D, ids, embedder: { id: 'catalog', fingerprint: 'f'.repeat(64), dims: D } }, matrix);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const noProgress = { progress: () => {} };
+
+test('the build is deterministic: the same vectors and parameters give the same file', async () => {
+  const a = await buildIndex({ dir }, noProgress);
+  const first = await readFile(path.join(dir, INDEX_FILES.index));
+  await buildIndex({ dir }, noProgress);
+  const second = await readFile(path.join(dir, INDEX_FILES.index));
+  expect(first.equals(second)).toBe(true);
+  expect(a.meta).toMatchObject({ space: 'cosine', count: N, dims: D, embedderFingerprint: 'f'.repeat(64) });
+  expect(a.reused).toBe(false);
+});
+
+test('a loaded index agrees with exact cosine search (recall@10 = 1 on a small set at the shipped ef)', async () => {
+  await buildIndex({ dir }, noProgress);
+  const { index, meta } = await loadIndex(dir);
+  expect(index.getEf()).toBe(meta.ef);
+  let hits = 0;
+  for (let r = 0; r < N; r += 7) {
+    const truth = new Set(exactTopK(matrix, D, rowOf(matrix, D, r), 10).map((n) => n.row));
+    const got = index.searchKnn(Array.from(rowOf(matrix, D, r)), 10);
+    hits += got.neighbors.filter((x) => truth.has(x)).length;
+    expect(got.neighbors[0]).toBe(r); // a vector's nearest neighbour is itself
+    expect(1 - got.distances[0]).toBeCloseTo(1, 5);
+  }
+  expect(hits).toBe(10 * Math.ceil(N / 7));
+});
+
+test('with an artifacts dir, a second build of the same vectors is copied from the cache', async () => {
+  const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'mq-index-art-'));
+  try {
+    const a = await buildIndex({ dir, artifactsDir }, noProgress);
+    const bytes = await readFile(path.join(dir, INDEX_FILES.index));
+    await writeFile(path.join(dir, INDEX_FILES.index), 'stale');
+    const b = await buildIndex({ dir, artifactsDir }, noProgress);
+    expect([a.reused, b.reused]).toEqual([false, true]);
+    expect((await readFile(path.join(dir, INDEX_FILES.index))).equals(bytes)).toBe(true);
+    // other parameters: built again
+    const c = await buildIndex({ dir, artifactsDir, params: { M: 8 } }, noProgress);
+    expect(c.reused).toBe(false);
+    expect(c.meta.M).toBe(8);
+  } finally {
+    await rm(artifactsDir, { recursive: true, force: true });
+  }
+});

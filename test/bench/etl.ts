@@ -36,6 +36,8 @@ interface ChildResult {
   extractMs: number;
   transformMs: number;
   maxRssBytes: number;
+  /** user + system CPU time of the whole child (all threads): less sensitive to other load than wall time */
+  cpuMs: number;
   counts: Record<string, number>;
   quarantine: Record<string, number>;
   placeholder: boolean;
@@ -71,6 +73,7 @@ async function child(dataDir: string, artifactsDir: string): Promise<void> {
     extractMs: ex.ms,
     transformMs: tr.ms,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
     counts: { ...ex.counts, ...tr.counts },
     quarantine: ex.quarantine ?? {},
     placeholder: ex.info?.skipped === true || tr.info?.skipped === true,
@@ -162,6 +165,7 @@ interface SizeReport {
   medianMs: number;
   medianExtractMs: number;
   medianTransformMs: number;
+  medianCpuMs: number;
   movieRowsPerSec: number;
   inputRowsPerSec: number;
   peakRssMedian: number;
@@ -188,7 +192,7 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
         runs.push(res);
         console.log(
           `  ${size}x run ${r}: ${fmtS(res.ms)} (extract ${fmtS(res.extractMs)}, transform ${fmtS(res.transformMs)}; ` +
-            `process ${fmtS(res.processMs)}), peak RSS ${fmtMB(res.maxRssBytes)}, load avg ${res.loadAvg.toFixed(1)}` +
+            `process ${fmtS(res.processMs)}; CPU ${fmtS(res.cpuMs)}), peak RSS ${fmtMB(res.maxRssBytes)}, load avg ${res.loadAvg.toFixed(1)}` +
             (res.placeholder ? '  [stages are placeholders]' : '') +
             (profileDir ? `  profile: ${profileDir}` : ''),
         );
@@ -211,6 +215,7 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
       medianMs,
       medianExtractMs: median(runs.map((r) => r.extractMs)),
       medianTransformMs: median(runs.map((r) => r.transformMs)),
+      medianCpuMs: median(runs.map((r) => r.cpuMs)),
       movieRowsPerSec: (c.movies_rows_read ?? summary.files.movies.records) / (medianMs / 1000),
       inputRowsPerSec: inputRows / (medianMs / 1000),
       peakRssMedian: median(runs.map((r) => r.maxRssBytes)),
@@ -219,7 +224,7 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
   }
 
   console.log('\nResults (SYNTHETIC input; medians over runs):');
-  const head = ['size', 'movies', 'input gz / raw', 'credits raw', 'median', 'extract', 'transform', 'movie rows/s', 'input rows/s', 'peak RSS med / max'];
+  const head = ['size', 'movies', 'input gz / raw', 'credits raw', 'median', 'extract', 'transform', 'CPU', 'movie rows/s', 'input rows/s', 'peak RSS med / max'];
   const rows = reports.map((r) => [
     `${r.size}x`,
     fmtInt(r.movies),
@@ -228,6 +233,7 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
     fmtS(r.medianMs),
     fmtS(r.medianExtractMs),
     fmtS(r.medianTransformMs),
+    fmtS(r.medianCpuMs),
     fmtInt(r.movieRowsPerSec),
     fmtInt(r.inputRowsPerSec),
     `${fmtMB(r.peakRssMedian)} / ${fmtMB(r.peakRssMax)}`,

@@ -18,8 +18,7 @@
 // before the expensive embedding. The alternative (transform grafting eda and index<-embed onto the
 // waiting publish job at run time) buys that overlap at the cost of a tree that is not known up front.
 import type { FlowJob, JobsOptions } from 'bullmq';
-import type { StageName } from '../pipeline/types';
-import { BUILD_STAGES } from '../pipeline/stages/registry';
+import { STAGES, type StageName } from '../pipeline/types';
 import { stageJobId } from './names';
 import type { OrchestrationSettings } from './settings';
 
@@ -35,8 +34,12 @@ export interface StagePayload {
   dataDir: string;
 }
 
-/** The stages in the order the flow runs them (leaf first). */
-export const FLOW_ORDER: StageName[] = [...BUILD_STAGES, 'publish'];
+/**
+ * The stages in the order the flow runs them (leaf first): the build stages in the inline runner's
+ * order (BUILD_STAGES), then publish. Taken from pipeline/types, not the stage registry, so that
+ * triggering a run (CLI, service) never loads the stage implementations and their heavy dependencies.
+ */
+export const FLOW_ORDER: StageName[] = [...STAGES];
 
 export function stageJobOptions(stage: StageName, runId: string, settings: OrchestrationSettings): JobsOptions {
   return {

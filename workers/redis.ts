@@ -52,10 +52,18 @@ export function clientRedis(url: string, opts: ClientRedisOptions = {}): Redis {
 export async function connectOrFail(client: Redis, url: string, timeoutMs = 3000): Promise<void> {
   if (client.status === 'ready') return;
   let lastError: Error | undefined;
-  const onError = (e: Error) => (lastError = e);
+  let refused: ((e: Error) => void) | undefined;
+  const onError = (e: Error) => {
+    lastError = e;
+    // nothing listens there, or the host does not exist: no point waiting for the timeout
+    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH/.test((e as NodeJS.ErrnoException).code ?? e.message)) refused?.(e);
+  };
   client.on('error', onError);
   try {
-    const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const ready = new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      refused = (e) => reject(new RedisUnavailableError(`cannot reach Redis at ${redactRedisUrl(url)} (REDIS_URL): ${e.message}`));
+    });
     if (client.status === 'wait') client.connect().catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -11,7 +11,9 @@ import { createLogger } from '../../pipeline/log';
 import { readCurrent, readManifest, versionDir } from '../../pipeline/artifacts/store';
 import type { Movie } from '../../pipeline/types';
 import { Orchestrator } from '../../workers/orchestrator';
-import { FLOW_ORDER } from '../../workers/flow';
+import { FLOW_ORDER, rebuildFlow } from '../../workers/flow';
+import { BUILD_STAGES } from '../../pipeline/stages/registry';
+import { loadOrchestrationSettings } from '../../workers/settings';
 import type { RunRecord } from '../../workers/runs';
 import { REBUILD_QUEUE } from '../../workers/names';
 import { getSchedule, removeSchedule } from '../../workers/schedule';
@@ -31,6 +33,21 @@ async function catalogLines(dir: string): Promise<Movie[]> {
   const text = await readFile(path.join(dir, 'catalog.jsonl'), 'utf8');
   return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Movie);
 }
+
+describe('the flow', () => {
+  it('is a chain in the inline runner’s order with publish as its root', () => {
+    expect(FLOW_ORDER).toEqual([...BUILD_STAGES, 'publish']);
+    const tree = rebuildFlow({ runId: 'r', version: 'v', dir: '/a/v', artifactsDir: '/a', dataDir: '/d' }, loadOrchestrationSettings({}));
+    const chain: string[] = [];
+    for (let n: any = tree; n; n = n.children?.[0]) {
+      chain.push(n.queueName);
+      expect(n.children?.length ?? 0).toBeLessThanOrEqual(1);
+      expect(n.opts.failParentOnFailure).toBe(true);
+      expect(n.opts.jobId).toBe(`r-${n.queueName}`);
+    }
+    expect(chain).toEqual([...FLOW_ORDER].reverse());
+  });
+});
 
 describe('queued rebuild with a stage that fails once', () => {
   let env: TestEnv;

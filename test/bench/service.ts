@@ -38,7 +38,7 @@ const CATALOG = { service: 'marquee.v1.CatalogService', protoFiles: ['marquee/v1
 
 // ------------------------------------------------------------------ child: the server
 
-type ToChild = { type: 'stats' } | { type: 'stop' };
+type ToChild = { type: 'stats'; gc?: boolean } | { type: 'stop' };
 type FromChild = { type: 'ready'; port: number; loadMs: number } | { type: 'stats'; rss: number; cpuUs: number; heapUsed: number };
 
 async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> {
@@ -54,6 +54,8 @@ async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> 
   send({ type: 'ready', port: running.port, loadMs: Math.round(performance.now() - t0) });
   process.on('message', async (m: ToChild) => {
     if (m.type === 'stats') {
+      // settled memory (after a full GC) for the idle figures; never during the load run
+      if (m.gc) (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
       send({ type: 'stats', rss: process.memoryUsage.rss(), cpuUs: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed });
     } else if (m.type === 'stop') {
@@ -67,11 +69,11 @@ async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> 
 function startChild(
   artifactsDir: string,
   opts: { catalogOnly?: boolean; profileDir?: string } = {},
-): Promise<{ proc: ChildProcess; port: number; loadMs: number; ask: () => Promise<Extract<FromChild, { type: 'stats' }>> }> {
+): Promise<{ proc: ChildProcess; port: number; loadMs: number; ask: (gc?: boolean) => Promise<Extract<FromChild, { type: 'stats' }>> }> {
   const args = ['--child', artifactsDir, ...(opts.catalogOnly ? ['--catalog-only'] : [])];
-  const execArgv = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
+  const execArgv = ['--import', 'tsx', '--expose-gc', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
   const proc = fork(THIS_FILE, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = () =>
+  const ask = (gc = false) =>
     new Promise<Extract<FromChild, { type: 'stats' }>>((resolve) => {
       const on = (m: FromChild) => {
         if (m.type === 'stats') {
@@ -80,7 +82,7 @@ function startChild(
         }
       };
       proc.on('message', on);
-      proc.send({ type: 'stats' } satisfies ToChild);
+      proc.send({ type: 'stats', gc } satisfies ToChild);
     });
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`server child exited with ${code}`)));
@@ -294,13 +296,13 @@ async function benchDataset(name: string, artifactsDir: string, seconds: number,
   // Memory of the catalog alone (tables + fuzzy indexes), then of the full server (every module's
   // per-version state, e.g. the recommendation index), which is what the load runs against.
   const bare = await startChild(artifactsDir, { catalogOnly: true });
-  const bareStats = await bare.ask();
+  const bareStats = await bare.ask(true);
   bare.proc.send({ type: 'stop' } satisfies ToChild);
   await new Promise((r) => bare.proc.once('exit', r));
-  console.log(`server, catalog module only: loaded in ${bare.loadMs} ms; RSS ${mb(bareStats.rss)} (heap ${mb(bareStats.heapUsed)})`);
+  console.log(`server, catalog module only: loaded in ${bare.loadMs} ms; RSS ${mb(bareStats.rss)} (heap ${mb(bareStats.heapUsed)} after a full GC)`);
   const server = await startChild(artifactsDir, { profileDir });
-  const idle = await server.ask();
-  console.log(`server, all modules: loaded and serving in ${server.loadMs} ms; RSS ${mb(idle.rss)} (heap ${mb(idle.heapUsed)})`);
+  const idle = await server.ask(true);
+  console.log(`server, all modules: loaded and serving in ${server.loadMs} ms; RSS ${mb(idle.rss)} (heap ${mb(idle.heapUsed)} after a full GC)`);
   const before = await server.ask();
   const { stats, ms, clientCpuUs } = await drive(server.port, items, seconds, concurrency, 2);
   const after = await server.ask();

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../pipeline/log';
 import { tolerantDefinition, wrapImplementation } from './handlers';
 import { MODULES, type ServiceContext, type ServiceModule } from './modules';
 import { LOADER_OPTIONS, PROTO_DIR, STANDARD_PROTOS } from './proto';
+import { loadReflectionDefinition } from './proto-docs';
 import { CatalogHolder } from './state';
 import { watchCurrent, type WatchOptions } from './watch';
 
@@ -51,7 +52,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...opts.serverOptions,
   });
 
-  // One package definition over all modules' protos (+ health and reflection) feeds reflection.
+  // One package definition over all modules' protos (+ health and reflection).
   const protoFiles = [...new Set(modules.flatMap((m) => m.protoFiles))];
   const pkg = protoLoader.loadSync([...protoFiles, ...STANDARD_PROTOS.files], {
     ...LOADER_OPTIONS,
@@ -68,7 +69,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log),
     );
   }
-  new ReflectionService(pkg).addToServer(server);
+  // Reflection gets its own load: proto field names as written and the proto comments included.
+  new ReflectionService(
+    loadReflectionDefinition([...protoFiles, ...STANDARD_PROTOS.files], [PROTO_DIR, ...STANDARD_PROTOS.includeDirs]),
+  ).addToServer(server);
 
   const health = new HealthImplementation();
   const setHealth = (loaded: boolean) => {

@@ -18,6 +18,7 @@ import { MODULES } from '../../service/modules';
 import { startServer, type RunningServer } from '../../service/server';
 import type { CatalogExtension } from '../../service/state';
 
+const descriptor = createRequire(import.meta.url)('protobufjs/ext/descriptor') as typeof import('protobufjs/ext/descriptor');
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'catalog');
 const V1 = '20240101T000000000Z-fixture1';
 const V2 = '20240102T000000000Z-fixture2';
@@ -388,6 +389,22 @@ describe('CatalogService on the fixture catalog', () => {
         expect.arrayContaining(['ReleasesByMonth', 'TitleVotes', 'Actor', 'Director', 'MoviesByLanguage', 'GetMovie']),
       );
       expect(rebuilt['marquee.v1.MovieRef']).toBeDefined();
+      // what `grpcurl describe` prints: field names as written in the proto, and the proto comments
+      // (protobufjs merges the files of one package into one descriptor, e.g. marquee_v1.proto)
+      const catalogFile = protos
+        .map((p) => descriptor.FileDescriptorProto.decode(p) as any)
+        .find((f) => f.service?.some((s: { name: string }) => s.name === 'CatalogService'));
+      expect(catalogFile).toBeDefined();
+      const svcIndex = catalogFile.service.findIndex((s: { name: string }) => s.name === 'CatalogService');
+      const methodIndex = catalogFile.service[svcIndex].method.findIndex((m: { name: string }) => m.name === 'TitleVotes');
+      const comment = (p: number[]) =>
+        catalogFile.sourceCodeInfo.location.find((l: { path: number[] }) => l.path.join('.') === p.join('.'))?.leadingComments;
+      expect(comment([6, svcIndex])).toMatch(/Queries over the published movie catalog/);
+      expect(comment([6, svcIndex, 2, methodIndex])).toMatch(/under 2000 votes the average is withheld/);
+      const votesMsg = catalogFile.messageType.findIndex((m: { name: string }) => m.name === 'TitleVotesResponse');
+      const fieldIdx = catalogFile.messageType[votesMsg].field.findIndex((f: { name: string }) => f.name === 'average_withheld');
+      expect(fieldIdx).toBeGreaterThanOrEqual(0);
+      expect(comment([4, votesMsg, 2, fieldIdx])).toMatch(/fewer than `min_votes` votes/);
       client.close();
     }
   });

@@ -247,8 +247,8 @@ async function parent(opts: { runs: number; sizes: number[]; seed: number; regen
   for (const r of reports) {
     if (!base || r === base) continue;
     console.log(
-      `  ${r.size}x/1x: time ${(r.medianMs / base.medianMs).toFixed(2)} (linear = ${r.size.toFixed(2)}), ` +
-        `peak RSS ${(r.peakRssMax / base.peakRssMax).toFixed(2)}`,
+      `  ${r.size}x/1x: time ${(r.medianMs / base.medianMs).toFixed(2)}, CPU ${(r.medianCpuMs / base.medianCpuMs).toFixed(2)} ` +
+        `(linear = ${r.size.toFixed(2)}), peak RSS ${(r.peakRssMax / base.peakRssMax).toFixed(2)}`,
     );
   }
   if (base) {

@@ -26,6 +26,7 @@ import type { Movie } from '../../pipeline/types';
 import { serviceClient, type MarqueeClient } from '../../service/client';
 import { Suggester } from '../../service/normalize/fuzzy';
 import { normalizeKey } from '../../service/normalize/text';
+import { loadProtos } from '../../service/proto';
 import { catalogModule } from '../../service/catalog/module';
 import { startServer } from '../../service/server';
 import { realArtifacts } from '../helpers/real-artifacts';
@@ -41,7 +42,31 @@ const CATALOG = { service: 'marquee.v1.CatalogService', protoFiles: ['marquee/v1
 type ToChild = { type: 'stats'; gc?: boolean } | { type: 'stop' };
 type FromChild = { type: 'ready'; port: number; loadMs: number } | { type: 'stats'; rss: number; cpuUs: number; heapUsed: number };
 
+/** A bare grpc-js server answering TitleScore with a constant: the floor of what gRPC itself costs here. */
+async function bareChild(): Promise<void> {
+  const pkg = loadProtos(CATALOG.protoFiles);
+  const server = new grpc.Server();
+  const answer = { id: 862, title: 'Toy Story', releaseYear: 1995, popularity: 21.946943 };
+  server.addService(pkg[CATALOG.service] as grpc.ServiceDefinition, {
+    TitleScore: (_call: unknown, cb: grpc.sendUnaryData<typeof answer>) => cb(null, answer),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.send!({ type: 'ready', port, loadMs: 0 } satisfies FromChild);
+  process.on('message', (m: ToChild) => {
+    if (m.type === 'stats') {
+      const cpu = process.cpuUsage();
+      process.send!({ type: 'stats', rss: process.memoryUsage.rss(), cpuUs: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed } satisfies FromChild);
+    } else {
+      server.forceShutdown();
+      process.exit(0);
+    }
+  });
+}
+
 async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> {
+  if (artifactsDir === 'bare') return bareChild();
   const t0 = performance.now();
   const running = await startServer({
     config: loadConfig({ artifactsDir, logLevel: 'warn' }),
@@ -340,6 +365,29 @@ async function benchDataset(name: string, artifactsDir: string, seconds: number,
   return { name, movies: movies.length, fuzzy: fz, loadMs: server.loadMs, rssCatalogOnly: bareStats.rss, rssIdle: idle.rss, rssAfter: after.rss, serverCpu, serverCpuUsPerCall, clientCpu, total, rows };
 }
 
+/** The same load on a bare grpc-js server (constant answer): what the machine allows right now. */
+async function baselineRun(seconds: number, concurrency: number) {
+  const server = await startChild('bare');
+  const item: WorkItem = { label: 'bare grpc-js TitleScore', service: CATALOG, method: 'TitleScore', weight: 1, requests: [{ title: 'Toy Story' }] };
+  const before = await server.ask();
+  const { stats, ms } = await drive(server.port, [item], seconds, concurrency, 1);
+  const after = await server.ask();
+  server.proc.send({ type: 'stop' } satisfies ToChild);
+  await new Promise((r) => server.proc.once('exit', r));
+  const lat = [...stats.get(item)!.lat].sort((a, b) => a - b);
+  const r = {
+    perSec: lat.length / (ms / 1000),
+    p50: quantile(lat, 0.5),
+    p99: quantile(lat, 0.99),
+    serverCpuUsPerCall: (after.cpuUs - before.cpuUs) / lat.length,
+  };
+  console.log(
+    `baseline, bare grpc-js server with a constant answer: ${r.perSec.toFixed(0)} calls/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, ` +
+      `server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs per call`,
+  );
+  return r;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -360,6 +408,7 @@ async function main(): Promise<void> {
     `bench:service on ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} ` +
       `(other processes share the CPU: figures are noisy)`,
   );
+  const baseline = await baselineRun(Math.min(seconds, 5), concurrency);
   const results = [];
   if (values.only !== 'real') {
     const full = await ensureFullArtifacts(values.rebuild);
@@ -368,7 +417,7 @@ async function main(): Promise<void> {
   if (values.only !== 'full') results.push(await benchDataset('REAL shared catalog (partial)', await realArtifacts(), seconds, concurrency, profileDir));
   if (profileDir) console.log(`server CPU profiles (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
   await mkdir(path.dirname(RESULTS), { recursive: true });
-  await writeFile(RESULTS, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), seconds, concurrency, results }, null, 2));
+  await writeFile(RESULTS, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), seconds, concurrency, baseline, results }, null, 2));
   console.log(`\nresults: ${path.relative(PROJECT_ROOT, RESULTS)}`);
 }
 

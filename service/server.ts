@@ -15,6 +15,8 @@ export interface StartOptions {
   config: Config;
   /** host:port to bind; defaults to config.grpcAddr. Port 0 picks a free port. */
   addr?: string;
+  /** shorthand: bind config.grpcAddr's host on this port (0 = a free port) */
+  port?: number;
   log?: Logger;
   modules?: ServiceModule[];
   /** CURRENT polling; false to disable (tests that drive holder.load themselves) */
@@ -83,7 +85,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   health.addToServer(server);
   holder.on('swap', () => setHealth(true));
 
-  const addr = opts.addr ?? config.grpcAddr;
+  const addr = opts.addr ?? (opts.port !== undefined ? config.grpcAddr.replace(/:\d+$/, `:${opts.port}`) : config.grpcAddr);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

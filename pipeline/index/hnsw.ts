@@ -23,7 +23,7 @@ export interface IndexParams {
 }
 
 /** ef chosen with `npm run bench:index` (recall@10 >= 0.99 against exact search on the full-size catalog). */
-export const DEFAULT_INDEX_PARAMS: IndexParams = { M: 16, efConstruction: 200, ef: 128, seed: 100 };
+export const DEFAULT_INDEX_PARAMS: IndexParams = { M: 16, efConstruction: 200, ef: 96, seed: 100 };
 
 export interface IndexMeta extends IndexParams {
   space: 'cosine';

@@ -63,6 +63,9 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
         });
         models.set(spec.fingerprint, p);
         p.catch(() => models.delete(spec.fingerprint));
+        // keep the models of the last two fingerprints (the serving version's and the incoming one's);
+        // a retired version keeps its own reference until it is disposed
+        for (const k of [...models.keys()].slice(0, -2)) models.delete(k);
       }
       const e = await p;
       if (e.fingerprint !== spec.fingerprint) {

@@ -143,7 +143,7 @@ function catalogEmbed(movies: Movie[]): { emb: CatalogEmbedder; matrix: Float32A
       fitMs,
       embedMs,
       perSec: movies.length / ((fitMs + embedMs) / 1000),
-      note: `vocabulary ${int(emb.terms.length)} terms; params ${mb(emb.projection.byteLength + emb.idf.byteLength)}`,
+      note: `vocabulary ${int(emb.terms.length)} terms; params ${mb(emb.projection.q.byteLength + emb.projection.scale.byteLength + emb.idf.byteLength)}`,
     },
   };
 }

@@ -111,7 +111,7 @@ describe('catalog embedder parameters on disk', () => {
   test('tampered parameters are refused', async () => {
     await emb.save(dir);
     const { readFile, writeFile } = await import('node:fs/promises');
-    const f = path.join(dir, 'catalog-embedder.f32');
+    const f = path.join(dir, 'catalog-embedder.bin');
     const buf = await readFile(f);
     buf[buf.length - 1] ^= 0xff;
     await writeFile(f, buf);

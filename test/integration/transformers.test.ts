@@ -120,6 +120,24 @@ describe('embedder selection', () => {
     expect(selectEmbedder('catalog', modelDir, MODEL_ID, false).id).toBe('catalog');
   });
 
+  it('auto falls back to catalog when the weights are there but do not load; an explicit choice fails', async () => {
+    const broken = await mkdtemp(path.join(os.tmpdir(), 'mq-broken-'));
+    const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'mq-broken-art-'));
+    try {
+      const dirOf = await makeSynthModel(broken, MODEL_ID, TINY);
+      await writeFile(path.join(dirOf, 'onnx', 'model_quantized.onnx'), 'not an onnx model');
+      const auto = await buildVersion(loadConfig({ artifactsDir, embedder: 'auto', modelDir: broken, modelId: MODEL_ID, logLevel: 'silent' }));
+      expect(auto.manifest.info.embed?.embedder).toBe('catalog');
+      expect(String(auto.manifest.info.embed?.reason)).toMatch(/loading failed/);
+      await expect(
+        buildVersion(loadConfig({ artifactsDir, embedder: 'transformers', modelDir: broken, modelId: MODEL_ID, logLevel: 'silent' })),
+      ).rejects.toThrow();
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+      await rm(artifactsDir, { recursive: true, force: true });
+    }
+  });
+
   it('an explicit transformers choice without weights fails naming MARQUEE_MODEL_DIR', async () => {
     await expect(
       TransformersEmbedder.load({ modelId: 'no/such-model', modelDir, allowRemoteModels: false }),

@@ -6,7 +6,7 @@
 // - inline: `npm run pipeline -- --inline` as a fresh process (its start-up included, as an operator
 //   would see it);
 // - queued: one worker process for every stage, started beforehand (as in production, its start-up is
-//   not counted; the sandboxed embed child is forked by the first run, so "cold" pays for it), timed
+//   not counted; the very first run also forks the sandboxed embed child), timed
 //   from the trigger to the run's end as the run record reports it.
 // Prints one line per measurement and a table of medians. Default inputs: the real shared catalog
 // and, when it exists, the full-size synthetic one (npm run data:synth -- --movies 45466 --out data/synth/full).
@@ -21,7 +21,6 @@ import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig } from '../../pipeline/config
 import type { Manifest } from '../../pipeline/types';
 import { Orchestrator } from '../../workers/orchestrator';
 import { loadOrchestrationSettings } from '../../workers/settings';
-import { runKeys } from '../../workers/names';
 import type { RunRecord } from '../../workers/runs';
 
 const { values } = parseArgs({
@@ -62,7 +61,9 @@ function stageSum(stages: Partial<Record<string, { ms: number }>>): number {
   return Object.values(stages).reduce((a, s) => a + (s?.ms ?? 0), 0);
 }
 
-async function inline(data: string, artifactsDir: string): Promise<{ wallMs: number; stagesMs: number; movies: number }> {
+type Timed = { wallMs: number; stagesMs: number; movies: number; stages: Manifest['stages'] };
+
+async function inline(data: string, artifactsDir: string): Promise<Timed> {
   const t0 = performance.now();
   const r = await run(['--import', 'tsx', 'workers/cli.ts', '--inline', '--json', '--data-dir', data, '--artifacts-dir', artifactsDir], {
     ...process.env,
@@ -72,10 +73,10 @@ async function inline(data: string, artifactsDir: string): Promise<{ wallMs: num
   const wallMs = performance.now() - t0;
   if (r.code !== 0) throw new Error(`inline run failed (${r.code}):\n${r.err.slice(-2000)}`);
   const m = JSON.parse(r.out.slice(r.out.indexOf('{'))) as Manifest;
-  return { wallMs, stagesMs: stageSum(m.stages), movies: m.counts.movies_published ?? 0 };
+  return { wallMs, stagesMs: stageSum(m.stages), movies: m.counts.movies_published ?? 0, stages: m.stages };
 }
 
-async function queued(orch: Orchestrator): Promise<{ wallMs: number; stagesMs: number; movies: number; run: RunRecord }> {
+async function queued(orch: Orchestrator): Promise<Timed> {
   const t0 = performance.now();
   const { run: started } = await orch.startRebuild('bench');
   let last: RunRecord | undefined;
@@ -83,57 +84,59 @@ async function queued(orch: Orchestrator): Promise<{ wallMs: number; stagesMs: n
   const wallMs = performance.now() - t0;
   if (last?.status !== 'completed') throw new Error(`queued run ${started.id} ${last?.status}: ${last?.error}`);
   const m = JSON.parse(await readFile(path.join(last.artifactsDir, last.version, 'manifest.json'), 'utf8')) as Manifest;
-  return { wallMs, stagesMs: stageSum(m.stages), movies: m.counts.movies_published ?? 0, run: last };
+  return { wallMs, stagesMs: stageSum(m.stages), movies: m.counts.movies_published ?? 0, stages: m.stages };
 }
 
 async function benchInput(data: string): Promise<Measure[]> {
   const out: Measure[] = [];
   const label = path.basename(data);
-  const log = (m: Measure) => {
+  const log = (m: Measure, stages: Partial<Record<string, { ms: number }>>) => {
     out.push(m);
+    const per = Object.entries(stages).map(([k, v]) => `${k} ${((v?.ms ?? 0) / 1000).toFixed(1)}`).join(', ');
     console.log(
-      `${label.padEnd(6)} ${m.mode.padEnd(7)} ${m.cache.padEnd(6)} wall ${(m.wallMs / 1000).toFixed(1).padStart(6)} s   stages ${(m.stagesMs / 1000).toFixed(1).padStart(6)} s   movies ${m.movies}`,
+      `${label.padEnd(6)} ${m.mode.padEnd(7)} ${m.cache.padEnd(6)} wall ${(m.wallMs / 1000).toFixed(1).padStart(6)} s   stages ${(m.stagesMs / 1000).toFixed(1).padStart(6)} s   movies ${m.movies}   (${per}; load ${os.loadavg()[0].toFixed(1)})`,
     );
   };
-  for (let i = 0; i < runs; i++) {
-    // inline: cold then warm in one artifacts dir
-    const a = await mkdtemp(path.join(os.tmpdir(), 'mq-bench-inline-'));
-    try {
-      log({ data: label, mode: 'inline', cache: 'empty', ...(await inline(data, a)) });
-      log({ data: label, mode: 'inline', cache: 'warm', ...(await inline(data, a)) });
-    } finally {
-      await rm(a, { recursive: true, force: true });
-    }
-    // queued: a worker process for every stage, then cold and warm runs into one artifacts dir
-    const b = await mkdtemp(path.join(os.tmpdir(), 'mq-bench-queued-'));
-    const prefix = `mq-bench-${process.pid}-${i}`;
-    const env = {
-      ...process.env,
-      REDIS_URL,
-      MARQUEE_QUEUE_PREFIX: prefix,
-      MARQUEE_ARTIFACTS_DIR: b,
-      MARQUEE_DATA_DIR: data,
-      MARQUEE_EMBEDDER: values.embedder,
-      LOG_LEVEL: 'warn',
-    };
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { cwd: PROJECT_ROOT, env, stdio: 'ignore' });
-    const redis = new Redis(REDIS_URL);
-    const orch = new Orchestrator(redis, loadConfig({ dataDir: data, artifactsDir: b }), loadOrchestrationSettings(env));
-    try {
-      await new Promise((r) => setTimeout(r, 3000)); // let the worker connect
-      for (const cache of ['empty', 'warm'] as const) {
-        const q = await queued(orch);
-        log({ data: label, mode: 'queued', cache, wallMs: q.wallMs, stagesMs: q.stagesMs, movies: q.movies });
+  // one worker process for every stage, started once (its start-up is not timed)
+  const b = await mkdtemp(path.join(os.tmpdir(), 'mq-bench-queued-'));
+  const prefix = `mq-bench-${process.pid}`;
+  const env = {
+    ...process.env,
+    REDIS_URL,
+    MARQUEE_QUEUE_PREFIX: prefix,
+    MARQUEE_DATA_DIR: data,
+    MARQUEE_EMBEDDER: values.embedder,
+    LOG_LEVEL: 'warn',
+  };
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { cwd: PROJECT_ROOT, env, stdio: 'ignore' });
+  const redis = new Redis(REDIS_URL);
+  const settings = loadOrchestrationSettings(env);
+  await new Promise((r) => setTimeout(r, 3000)); // let the worker connect
+  try {
+    for (let i = 0; i < runs; i++) {
+      // modes interleaved, so a change in machine load hits both alike
+      const a = await mkdtemp(path.join(os.tmpdir(), 'mq-bench-inline-'));
+      const q = await mkdtemp(path.join(b, 'run-'));
+      const orch = new Orchestrator(redis, loadConfig({ dataDir: data, artifactsDir: q }), settings);
+      try {
+        for (const cache of ['empty', 'warm'] as const) {
+          const il = await inline(data, a);
+          log({ data: label, mode: 'inline', cache, wallMs: il.wallMs, stagesMs: il.stagesMs, movies: il.movies }, il.stages);
+          const qu = await queued(orch);
+          log({ data: label, mode: 'queued', cache, wallMs: qu.wallMs, stagesMs: qu.stagesMs, movies: qu.movies }, qu.stages);
+        }
+      } finally {
+        await orch.close();
+        await rm(a, { recursive: true, force: true });
+        await rm(q, { recursive: true, force: true });
       }
-    } finally {
-      worker.kill('SIGTERM');
-      await orch.close();
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.unlink(...keys);
-      await redis.unlink(runKeys(prefix).active);
-      redis.disconnect();
-      await rm(b, { recursive: true, force: true });
     }
+  } finally {
+    worker.kill('SIGTERM');
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.unlink(...keys);
+    redis.disconnect();
+    await rm(b, { recursive: true, force: true });
   }
   return out;
 }

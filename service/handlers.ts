@@ -12,7 +12,9 @@ import type { CatalogHolder } from './state';
  *   (2) turns anything thrown or passed to the callback that is not an RpcError into INTERNAL and
  *       logs it with its stack (so INTERNAL means a bug, never a caller's mistake),
  *   (3) logs one line per call: debug for OK, info for caller errors, error for INTERNAL,
- *   (4) holds the catalog version the call started on until it ends (see CatalogHolder.acquire).
+ *   (4) holds the catalog version the call started on until it ends (see CatalogHolder.acquire),
+ *       unless the module does not read the catalog (`holdsCatalog` false), so that e.g. a long
+ *       WatchRun stream does not keep a swapped-out version in memory.
  */
 
 export type UnaryFn<Req, Res> = (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>;
@@ -79,7 +81,9 @@ export function wrapImplementation(
   impl: grpc.UntypedServiceImplementation,
   holder: CatalogHolder,
   log: Logger,
+  holdsCatalog = true,
 ): grpc.UntypedServiceImplementation {
+  const acquire = () => (holdsCatalog ? holder.acquire() : null);
   const out: grpc.UntypedServiceImplementation = {};
   for (const [name, m] of Object.entries(def)) {
     const fn = impl[name] ?? (m.originalName ? impl[m.originalName] : undefined);
@@ -105,7 +109,7 @@ export function wrapImplementation(
       const handler = fn as grpc.handleUnaryCall<unknown, unknown>;
       out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const t0 = performance.now();
-        const lease = holder.acquire();
+        const lease = acquire();
         let done = false;
         const reply: grpc.sendUnaryData<unknown> = (err, value, trailer, flags) => {
           if (done) return;
@@ -126,7 +130,7 @@ export function wrapImplementation(
       const handler = fn as grpc.handleServerStreamingCall<unknown, unknown>;
       out[name] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
         const t0 = performance.now();
-        const lease = holder.acquire();
+        const lease = acquire();
         let done = false;
         const end = (err: unknown) => {
           if (done) return;

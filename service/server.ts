@@ -68,7 +68,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const serviceDef = def as grpc.ServiceDefinition;
     server.addService(
       tolerantDefinition(serviceDef),
-      wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log),
+      wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log, !m.servingWithoutCatalog),
     );
   }
   // Reflection gets its own load: proto field names as written and the proto comments included.

@@ -9,5 +9,5 @@ export type TaskResult<T extends WorkerTask> = T extends { kind: 'embed' } ? Emb
 export type WorkerEvent =
   | { type: 'progress'; done: number; total: number; message: string }
   | { type: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }
-  | { type: 'done'; result: EmbedOutcome | IndexOutcome }
+  | { type: 'done'; result: EmbedOutcome | IndexOutcome; peakRssBytes?: number }
   | { type: 'error'; message: string; stack?: string };

@@ -1,6 +1,15 @@
-// Runs a CPU-heavy task (embedding, fitting, index building) in a worker thread, so the event loop of
-// the process that runs the stage (a BullMQ worker renewing its job locks, the inline runner's
-// progress bar) keeps turning.
+// Runs a CPU-heavy task (embedding, fitting, index building) off the calling event loop, so the
+// process that runs the stage (a BullMQ worker renewing its job locks, the inline runner's progress
+// bar) keeps turning:
+// - in a worker thread (catalog embedder, HNSW build: plain JS and hnswlib-node, whose addon keeps
+//   its state per thread);
+// - in a child process when the task may load onnxruntime-node (the transformers embedder):
+//   onnxruntime-node 1.14 keeps process-global references to JS objects of the first thread that
+//   loaded it, so a second thread that loads it (a later run's worker, or a main thread that also
+//   uses it) can corrupt the heap (microsoft/onnxruntime#13086). A process per run is immune, and
+//   its memory (the model, the batch tensors) goes back to the OS when the run ends.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TaskResult, WorkerEvent, WorkerTask } from './tasks';
 
@@ -10,10 +19,53 @@ export interface ThreadHooks {
   signal?: AbortSignal;
 }
 
-export function runInThread<T extends WorkerTask>(task: T, hooks: ThreadHooks = {}): Promise<TaskResult<T>> {
+export interface TaskRun<R> {
+  result: R;
+  /** peak RSS of the child process, when the task ran in one */
+  childPeakRssBytes?: number;
+}
+
+interface Port {
+  onMessage(fn: (e: WorkerEvent) => void): void;
+  onError(fn: (err: Error) => void): void;
+  onExit(fn: (code: number | null) => void): void;
+  stop(): void;
+}
+
+function threadPort(task: WorkerTask): Port {
+  const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: task });
+  return {
+    onMessage: (fn) => void worker.on('message', fn),
+    onError: (fn) => void worker.on('error', fn),
+    onExit: (fn) => void worker.on('exit', fn),
+    stop: () => void worker.terminate(),
+  };
+}
+
+function processPort(task: WorkerTask): Port {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./child.mjs', import.meta.url)), [], {
+    // the child's stdout goes to our stderr: CLI output on stdout stays clean
+    stdio: ['ignore', process.stderr, 'inherit', 'ipc'],
+    execArgv: [],
+    serialization: 'advanced', // structured clone: typed arrays survive
+  });
+  child.send(task);
+  return {
+    onMessage: (fn) => void child.on('message', fn),
+    onError: (fn) => void child.on('error', fn),
+    onExit: (fn) => void child.on('exit', fn),
+    stop: () => void child.kill('SIGTERM'),
+  };
+}
+
+export function runTask<T extends WorkerTask>(
+  task: T,
+  hooks: ThreadHooks = {},
+  where: 'thread' | 'process' = 'thread',
+): Promise<TaskRun<TaskResult<T>>> {
   return new Promise((resolve, reject) => {
     if (hooks.signal?.aborted) return reject(hooks.signal.reason ?? new Error('aborted'));
-    const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: task });
+    const port = where === 'process' ? processPort(task) : threadPort(task);
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -22,11 +74,11 @@ export function runInThread<T extends WorkerTask>(task: T, hooks: ThreadHooks = 
       fn();
     };
     const onAbort = () => {
-      void worker.terminate();
+      port.stop();
       finish(() => reject(hooks.signal?.reason ?? new Error('aborted')));
     };
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (e: WorkerEvent) => {
+    port.onMessage((e) => {
       switch (e.type) {
         case 'progress':
           hooks.progress?.(e.done, e.total, e.message);
@@ -35,19 +87,26 @@ export function runInThread<T extends WorkerTask>(task: T, hooks: ThreadHooks = 
           hooks.log?.(e.level, e.msg, e.fields);
           break;
         case 'done':
-          finish(() => resolve(e.result as TaskResult<T>));
-          void worker.terminate();
+          finish(() => resolve({ result: e.result as TaskResult<T>, childPeakRssBytes: e.peakRssBytes }));
+          if (where === 'thread') port.stop();
           break;
         case 'error': {
           const err = new Error(e.message);
           if (e.stack) err.stack = e.stack;
           finish(() => reject(err));
-          void worker.terminate();
+          if (where === 'thread') port.stop();
           break;
         }
       }
     });
-    worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', (code) => finish(() => reject(new Error(`${task.kind} worker thread exited with code ${code} before finishing`))));
+    port.onError((err) => finish(() => reject(err)));
+    port.onExit((code) =>
+      finish(() => reject(new Error(`${task.kind} ${where === 'process' ? 'child process' : 'worker thread'} exited (${code}) before finishing`))),
+    );
   });
+}
+
+/** Worker-thread shorthand (the catalog embedder and the index). */
+export async function runInThread<T extends WorkerTask>(task: T, hooks: ThreadHooks = {}): Promise<TaskResult<T>> {
+  return (await runTask(task, hooks, 'thread')).result;
 }

@@ -31,6 +31,7 @@ it('a second run over unchanged input embeds nothing and reuses every vector', a
   expect(first.manifest.counts.embedded).toBe(movies.length);
   expect(first.manifest.counts.embeddingsReused).toBe(0);
   expect(first.manifest.info.embed?.fitReused).toBe(false);
+  expect(first.manifest.info.embed?.ranIn).toBe('worker thread');
   expect(first.manifest.files.index).toBe('index.hnsw');
   expect(first.manifest.info.index).toMatchObject({ space: 'cosine', count: movies.length });
 

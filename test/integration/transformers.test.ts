@@ -161,6 +161,9 @@ describe('embed stage with transformers, its cache, and SearchMovies', () => {
     expect(info.embedder).toBe('transformers');
     expect(info.modelId).toBe(MODEL_ID);
     expect(info.dims).toBe(TINY.hidden);
+    // onnxruntime-node is not safe across worker threads: transformers runs in a child process
+    expect(info.ranIn).toBe('child process');
+    expect(info.childPeakRssBytes).toBeGreaterThan(0);
     expect(first.manifest.counts.embedded).toBe(21);
     expect(first.manifest.counts.embeddingsReused).toBe(0);
     const { meta, matrix } = await readEmbeddings(first.dir);

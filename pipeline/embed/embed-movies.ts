@@ -1,4 +1,4 @@
-// The body of the embed stage (runs inside a worker thread, see thread.ts): catalog.jsonl in,
+// The body of the embed stage (runs in a worker thread or a child process, see thread.ts): catalog.jsonl in,
 // embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
 import { createHash } from 'node:crypto';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// The CPU-heavy jobs that run in a worker thread, and the messages they send back.
+// The CPU-heavy jobs that run off the caller's event loop (thread.ts), and the messages they send back.
 import type { EmbedJob, EmbedOutcome } from './embed-movies';
 import type { IndexJob, IndexOutcome } from '../index/hnsw';
 

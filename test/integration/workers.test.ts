@@ -184,8 +184,9 @@ describe('scheduled rebuilds (MARQUEE_REBUILD_CRON)', () => {
   let worker: SpawnedProcess;
 
   beforeAll(async () => {
-    // a tick every 2 s: several ticks land while the first scheduled run is in progress
-    env = await testEnv('workers-cron', { MARQUEE_REBUILD_CRON: '*/2 * * * * *' });
+    // a tick every 2 s, and a run held open for 5 s: ticks are sure to land while it is in progress
+    // (without the delay a fast machine finishes the fixture run between two ticks)
+    env = await testEnv('workers-cron', { MARQUEE_REBUILD_CRON: '*/2 * * * * *', MARQUEE_TEST_STAGE_DELAY_MS: 'eda=5000' });
     worker = await spawnWorkers(env.env);
   });
 

@@ -18,6 +18,7 @@ import { catalogModule } from '../../service/catalog/module';
 import { catalogClient, serviceClient, type MarqueeClient } from '../../service/client';
 import { startServer, type RunningServer } from '../../service/server';
 import { REDIS_URL, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness';
+import { rpcError } from '../helpers/rpc';
 
 const log = createLogger('test', 'silent');
 
@@ -34,15 +35,6 @@ function watchAll(c: MarqueeClient, runId: string): Promise<any[]> {
     stream.on('error', reject);
     stream.on('end', () => resolve(events));
   });
-}
-
-async function rpcError(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as grpc.ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function healthCheck(addr: string, service: string): Promise<string> {

@@ -17,6 +17,7 @@ import { suggestionsOf } from '../../service/errors';
 import { MODULES } from '../../service/modules';
 import { reportModule } from '../../service/report/module';
 import { startServer, type RunningServer } from '../../service/server';
+import { rpcError } from '../helpers/rpc';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'eda');
 const WITH_EDA = '20240101T000000000Z-edasvc1';
@@ -36,15 +37,6 @@ async function buildVersion(artifactsDir: string, version: string, opts: { eda: 
     await writeStageResult(dir, result);
   }
   await publishVersion(artifactsDir, version, `run-${version}`);
-}
-
-async function rpcError(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as grpc.ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('ReportService', () => {

@@ -15,6 +15,7 @@ import { serviceClient, type MarqueeClient } from '../../service/client';
 import { suggestionsOf } from '../../service/errors';
 import { startServer, type RunningServer } from '../../service/server';
 import { buildVersion, EMBED_FIXTURE, type BuiltVersion } from '../fixtures/embed/build-version';
+import { rpcError } from '../helpers/rpc';
 
 interface Scored {
   movie: { id: number; title: string; releaseYear: number };
@@ -27,15 +28,6 @@ let built: BuiltVersion;
 let server: RunningServer;
 let client: MarqueeClient;
 let movies: Movie[];
-
-async function rpcError(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as grpc.ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'mq-recommend-'));

@@ -17,6 +17,7 @@ import { suggestionsOf } from '../../service/errors';
 import { MODULES } from '../../service/modules';
 import { startServer, type RunningServer } from '../../service/server';
 import type { CatalogExtension } from '../../service/state';
+import { rpcError } from '../helpers/rpc';
 
 const descriptor = createRequire(import.meta.url)('protobufjs/ext/descriptor') as typeof import('protobufjs/ext/descriptor');
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'catalog');
@@ -52,15 +53,6 @@ async function publishV2(artifactsDir: string): Promise<void> {
   await writeFile(path.join(artifactsDir, 'CURRENT.tmp'), V2 + '\n');
   const { rename } = await import('node:fs/promises');
   await rename(path.join(artifactsDir, 'CURRENT.tmp'), path.join(artifactsDir, 'CURRENT'));
-}
-
-async function rpcError(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as grpc.ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function healthClient(port: number) {

@@ -14,7 +14,7 @@ import type { RunRecord } from '../../workers/runs';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Small raw input: the handmade fixtures when present, else the (small) shared partial TMDB copy. */
-export const TEST_DATA_DIR = existsSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb', 'movies_dataset.csv'))
+export const TEST_DATA_DIR = existsSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb', 'movies_dataset.fixture.csv'))
   ? path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb')
   : SHARED_TMDB_DIR;
 

@@ -59,16 +59,16 @@ beforeAll(async () => {
   dataDir = path.join(work, 'raw');
   await rm(dataDir, { recursive: true, force: true });
   await (await import('node:fs/promises')).mkdir(dataDir, { recursive: true });
-  for (const f of ['movies_dataset.csv', 'credits.csv', 'keywords.csv']) await copyFile(path.join(FIXTURES, f), path.join(dataDir, f));
+  for (const f of ['movies_dataset.fixture.csv', 'credits.fixture.csv', 'keywords.fixture.csv']) await copyFile(path.join(FIXTURES, f), path.join(dataDir, f));
   // the second movies part arrives gzipped, like the shared data
   await writeFile(
-    path.join(dataDir, 'movies_dataset.part2.csv.gz'),
-    gzipSync(await readFile(path.join(FIXTURES, 'movies_dataset.part2.csv'))),
+    path.join(dataDir, 'movies_dataset.fixture.part2.csv.gz'),
+    gzipSync(await readFile(path.join(FIXTURES, 'movies_dataset.fixture.part2.csv'))),
   );
   // a file that is not an input is ignored
   await writeFile(path.join(dataDir, 'links.csv'), 'movieId,imdbId,tmdbId\n1,0114709,862\n');
   rawMovies = [];
-  for (const f of ['movies_dataset.csv', 'movies_dataset.part2.csv']) {
+  for (const f of ['movies_dataset.fixture.csv', 'movies_dataset.fixture.part2.csv']) {
     const rows = parse(await readFile(path.join(FIXTURES, f)), { columns: true, relax_column_count: true, relax_quotes: true });
     rawMovies.push(...(rows as Record<string, string>[]));
   }
@@ -89,7 +89,7 @@ const byId = (b: Built, id: number) => {
 describe('inputs', () => {
   test('every part of every table is read and fingerprinted; other files are ignored', async () => {
     const files = inline.extract.inputs!.map((i) => i.file);
-    expect(files).toEqual(['movies_dataset.csv', 'movies_dataset.part2.csv.gz', 'credits.csv', 'keywords.csv']);
+    expect(files).toEqual(['movies_dataset.fixture.csv', 'movies_dataset.fixture.part2.csv.gz', 'credits.fixture.csv', 'keywords.fixture.csv']);
     for (const i of inline.extract.inputs!) {
       const bytes = await readFile(i.path);
       expect(i.bytes).toBe(bytes.length);
@@ -117,12 +117,12 @@ describe('quarantine', () => {
 
   test('the shifted half-row (id holds a date) is shifted_columns; its first half is malformed_row', () => {
     const [shifted] = find(inline, 'shifted_columns');
-    expect(shifted).toMatchObject({ file: 'movies_dataset.csv', row: 11, id: '1997-08-20' });
+    expect(shifted).toMatchObject({ file: 'movies_dataset.fixture.csv', row: 11, id: '1997-08-20' });
     expect(shifted.detail).toContain('"1997-08-20" (a date)');
     expect(shifted.detail).toContain('15 fields, header has 24');
     expect(shifted.raw).toContain('Written by Someone');
     const [malformed] = find(inline, 'malformed_row');
-    expect(malformed).toMatchObject({ file: 'movies_dataset.csv', row: 10, id: '110' });
+    expect(malformed).toMatchObject({ file: 'movies_dataset.fixture.csv', row: 10, id: '110' });
     expect(malformed.detail).toContain('10 fields, header has 24');
     // neither half is guessed into the catalog
     expect(inline.catalog.some((m) => m.id === 110 || m.title === 'Juliet Split')).toBe(false);
@@ -154,8 +154,8 @@ describe('quarantine', () => {
   test('duplicate movie ids: the first is kept, the others quarantined (identical or not)', () => {
     const dups = find(inline, 'duplicate_id');
     expect(dups.map((q) => [q.file, q.row, q.id])).toEqual([
-      ['movies_dataset.csv', 12, '102'],
-      ['movies_dataset.part2.csv.gz', 1, '101'],
+      ['movies_dataset.fixture.csv', 12, '102'],
+      ['movies_dataset.fixture.part2.csv.gz', 1, '101'],
     ]);
     expect(dups[0].detail).toContain('row differs');
     expect(dups[1].detail).toContain('identical row');
@@ -377,8 +377,8 @@ describe('stage results', () => {
   test('a table whose header lacks a required column fails the stage, naming the file; no temp files stay', async () => {
     const bad = path.join(work, 'badheader');
     await (await import('node:fs/promises')).mkdir(bad, { recursive: true });
-    for (const f of ['movies_dataset.csv', 'credits.csv']) await copyFile(path.join(FIXTURES, f), path.join(bad, f));
-    await writeFile(path.join(bad, 'keywords.csv'), 'movie_id,keywords\n1,[]\n');
+    for (const f of ['movies_dataset.fixture.csv', 'credits.fixture.csv']) await copyFile(path.join(FIXTURES, f), path.join(bad, f));
+    await writeFile(path.join(bad, 'keywords.fixture.csv'), 'movie_id,keywords\n1,[]\n');
     const dir = path.join(work, 'badheader-out');
     const ctx: StageContext = {
       config: loadConfig({ dataDir: bad, artifactsDir: path.join(work, 'artifacts') }),
@@ -388,7 +388,7 @@ describe('stage results', () => {
       log: createLogger('test', 'silent'),
       progress: () => {},
     };
-    await expect(runExtract(ctx)).rejects.toThrow(/keywords\.csv: header lacks column\(s\) id/);
+    await expect(runExtract(ctx)).rejects.toThrow(/keywords\.fixture\.csv: header lacks column\(s\) id/);
     const left = await (await import('node:fs/promises')).readdir(path.join(dir, 'extract'));
     expect(left.filter((f) => f.includes('.tmp-'))).toEqual([]);
   });

@@ -6,23 +6,32 @@ import type { Progress } from './stages/context';
  */
 export function createProgressPrinter(stream: NodeJS.WriteStream = process.stderr, plainEveryMs = 2000) {
   const tty = Boolean(stream.isTTY);
-  const started = new Map<string, number>();
+  // The rate shown is the recent one (over the last ~0.5 s or more), not the average since the stage
+  // began: stages have silent phases (a fit, a sort) that would make an average meaningless.
+  const samples = new Map<string, { t: number; done: number; rate?: number }>();
   let lastPlain = 0;
   let lastStage = '';
 
   const fmt = new Intl.NumberFormat('en-US');
   const render = (p: Progress): string => {
-    const t0 = started.get(p.stage) ?? performance.now();
-    const secs = Math.max((performance.now() - t0) / 1000, 0.001);
-    const rate = Math.round(p.done / secs);
+    const now = performance.now();
+    const s = samples.get(p.stage);
+    if (!s) {
+      samples.set(p.stage, { t: now, done: p.done });
+    } else if (now - s.t >= 500) {
+      s.rate = ((p.done - s.done) * 1000) / (now - s.t);
+      s.t = now;
+      s.done = p.done;
+    }
+    const rate = samples.get(p.stage)?.rate;
     const of = p.total ? `/${fmt.format(p.total)}` : '';
     const pct = p.total ? ` ${Math.floor((100 * p.done) / p.total)}%` : '';
-    return `[${p.stage}] ${fmt.format(p.done)}${of} ${p.unit}${pct}  ${fmt.format(rate)} ${p.unit}/s${p.message ? `  ${p.message}` : ''}`;
+    const perSec = rate === undefined ? '' : `  ${fmt.format(Math.round(rate))} ${p.unit}/s`;
+    return `[${p.stage}] ${fmt.format(p.done)}${of} ${p.unit}${pct}${perSec}${p.message ? `  ${p.message}` : ''}`;
   };
 
   return {
     update(p: Progress): void {
-      if (!started.has(p.stage)) started.set(p.stage, performance.now());
       if (tty) {
         if (lastStage && lastStage !== p.stage) stream.write('\n');
         stream.write(`\r\x1b[2K${render(p)}`);

@@ -19,7 +19,32 @@ async function tmp(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'mq-store-'));
 }
 
-const movie = (id: number): Partial<Movie> => ({ id, title: `Movie ${id}` });
+const movie = (id: number): Movie => ({
+  id,
+  title: `Movie ${id}`,
+  overview: '',
+  tagline: '',
+  releaseDate: '2000-01-01',
+  releaseYear: 2000,
+  budget: 0,
+  revenue: 0,
+  return: 0,
+  runtime: null,
+  popularity: 0,
+  voteAverage: 0,
+  voteCount: 0,
+  originalLanguage: 'en',
+  status: 'Released',
+  collection: null,
+  genres: ['Drama'],
+  productionCompanies: [],
+  productionCountries: [{ code: 'US', name: 'United States of America' }],
+  spokenLanguages: [],
+  cast: ['A. Actor'],
+  directors: [],
+  keywords: [],
+  hasCredits: true,
+});
 
 async function buildVersion(artifacts: string, n: number, at: Date): Promise<string> {
   const version = newVersionId(`run${n}`.padEnd(8, 'x'), at);
@@ -64,7 +89,7 @@ describe('artifact store', () => {
     const onDisk = JSON.parse(await readFile(path.join(artifacts, v, FILES.manifest), 'utf8'));
     expect(onDisk.version).toBe(v);
     const loaded = await loadCurrent(artifacts);
-    expect(loaded?.movies.map((x) => x.id)).toEqual([1]);
+    expect(loaded?.movies).toEqual([movie(1)]);
     // no temp files left behind by the atomic writes
     expect((await readdir(artifacts)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });

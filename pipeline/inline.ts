@@ -1,16 +1,9 @@
 import type { Config } from './config';
-import { createLogger, type Logger } from './log';
+import type { Logger } from './log';
 import type { Manifest } from './types';
-import type { Progress, StageContext } from './stages/context';
+import { newRunContext, type Progress } from './stages/context';
 import { BUILD_STAGES, STAGE_FNS } from './stages/registry';
-import {
-  newRunId,
-  newVersionId,
-  prepareVersionDir,
-  publishVersion,
-  pruneVersions,
-  writeStageResult,
-} from './artifacts/store';
+import { publishVersion, pruneVersions, writeStageResult } from './artifacts/store';
 
 export interface InlineOptions {
   onProgress?: (p: Progress) => void;
@@ -28,18 +21,8 @@ export interface InlineResult {
 
 /** Runs every stage in-process and publishes: the embedded default, no Redis needed. */
 export async function runInline(config: Config, opts: InlineOptions = {}): Promise<InlineResult> {
-  const log = opts.log ?? createLogger('pipeline', config.logLevel);
-  const runId = opts.runId ?? newRunId();
-  const version = newVersionId(runId);
-  const dir = await prepareVersionDir(config.artifactsDir, version);
-  const ctx: StageContext = {
-    config,
-    runId,
-    version,
-    dir,
-    log,
-    progress: opts.onProgress ?? (() => {}),
-  };
+  const ctx = await newRunContext(config, { runId: opts.runId, log: opts.log, onProgress: opts.onProgress });
+  const { runId, version, dir, log } = ctx;
   log.info({ runId, version, dataDir: config.dataDir }, 'inline run started');
   for (const stage of BUILD_STAGES) {
     const result = await STAGE_FNS[stage](ctx);

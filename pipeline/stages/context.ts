@@ -1,5 +1,6 @@
 import type { Config } from '../config';
-import type { Logger } from '../log';
+import { createLogger, type Logger } from '../log';
+import { newRunId, newVersionId, prepareVersionDir } from '../artifacts/store';
 import type { StageName, StageResult } from '../types';
 
 export interface Progress {
@@ -43,4 +44,22 @@ export async function timedStage(
   const t0 = performance.now();
   const r = await body();
   return { stage, startedAt, ms: Math.round(performance.now() - t0), peakRssBytes: peakRssBytes(), ...r };
+}
+
+/** A fresh run: a new run id, a new (unpublished) version dir, and the context its stages share. */
+export async function newRunContext(
+  config: Config,
+  opts: { runId?: string; now?: Date; log?: Logger; onProgress?: (p: Progress) => void } = {},
+): Promise<StageContext> {
+  const runId = opts.runId ?? newRunId();
+  const version = newVersionId(runId, opts.now);
+  const dir = await prepareVersionDir(config.artifactsDir, version);
+  return {
+    config,
+    runId,
+    version,
+    dir,
+    log: opts.log ?? createLogger('pipeline', config.logLevel),
+    progress: opts.onProgress ?? (() => {}),
+  };
 }

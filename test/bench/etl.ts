@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
 import { createLogger } from '../../pipeline/log';
-import { newRunId, newVersionId, prepareVersionDir } from '../../pipeline/artifacts/store';
-import type { StageContext } from '../../pipeline/stages/context';
+import { newRunContext } from '../../pipeline/stages/context';
 import { runExtract } from '../../pipeline/stages/extract';
 import { runTransform } from '../../pipeline/stages/transform';
 import {
@@ -53,17 +52,7 @@ interface RunResult extends ChildResult {
 
 async function child(dataDir: string, artifactsDir: string): Promise<void> {
   const config = loadConfig({ dataDir, artifactsDir, logLevel: process.env.LOG_LEVEL ?? 'warn' });
-  const runId = newRunId();
-  const version = newVersionId(runId);
-  const dir = await prepareVersionDir(config.artifactsDir, version);
-  const ctx: StageContext = {
-    config,
-    runId,
-    version,
-    dir,
-    log: createLogger('bench-etl', config.logLevel),
-    progress: () => {},
-  };
+  const ctx = await newRunContext(config, { log: createLogger('bench-etl', config.logLevel) });
   const t0 = performance.now();
   const ex = await runExtract(ctx);
   const tr = await runTransform(ctx);

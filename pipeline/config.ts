@@ -54,6 +54,15 @@ function parseIntIn(name: string, v: string, min: number, max: number): number {
   return n;
 }
 
+/** host:port with a port from 0 (any free port) to 65535; IPv6 hosts in brackets. */
+export function checkListenAddr(name: string, addr: string, example: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[\w.-]+):(\d+)$/.exec(addr);
+  if (!m) throw new ConfigError(`${name}=${JSON.stringify(addr)} must be host:port, e.g. ${example}`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new ConfigError(`${name}=${JSON.stringify(addr)}: port ${port} is out of range (0-65535; 0 picks a free port)`);
+  return addr;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -65,10 +74,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
   if (!['auto', 'transformers', 'catalog'].includes(embedder)) {
     throw new ConfigError(`MARQUEE_EMBEDDER=${JSON.stringify(embedder)} must be one of auto, transformers, catalog`);
   }
-  const grpcAddr = overrides.grpcAddr ?? env.MARQUEE_GRPC_ADDR ?? '0.0.0.0:50051';
-  if (!/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/.test(grpcAddr)) {
-    throw new ConfigError(`MARQUEE_GRPC_ADDR=${JSON.stringify(grpcAddr)} must be host:port, e.g. 0.0.0.0:50051`);
-  }
+  const grpcAddr = checkListenAddr('MARQUEE_GRPC_ADDR', overrides.grpcAddr ?? env.MARQUEE_GRPC_ADDR ?? '0.0.0.0:50051', '0.0.0.0:50051');
   const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (!/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL=${JSON.stringify(redisUrl)} must start with redis:// or rediss://`);

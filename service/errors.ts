@@ -1,4 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { anyPack } from '@bufbuild/protobuf/wkt';
+import { descriptors } from './protocol/descriptors';
 
 /**
  * Errors a handler throws (or passes to its callback) for a caller's mistake or a known state.
@@ -94,34 +97,17 @@ function withList(message: string, label: string, items: string[] | undefined, m
   return `${message}${sep}${label}: ${shown.join(', ')}${more}${label === 'Did you mean' ? '?' : ''}`;
 }
 
-// --- google.rpc.Status / google.rpc.ErrorInfo, hand-encoded (three tiny messages; no proto files needed).
-
+// google.rpc.Status with one google.rpc.ErrorInfo, encoded with the compiled contract's schemas.
 function encodeStatus(code: number, message: string, reason: string, suggestions: string[]): Buffer {
-  const meta = suggestions.map((s, i) => bytesField(1, Buffer.concat([stringField(1, `suggestion_${i + 1}`), stringField(2, s)])));
-  const errorInfo = Buffer.concat([stringField(1, reason), stringField(2, ERROR_DOMAIN), ...meta.map((m) => bytesField(3, m))]);
-  const any = Buffer.concat([stringField(1, 'type.googleapis.com/google.rpc.ErrorInfo'), bytesField(2, errorInfo)]);
-  return Buffer.concat([varintField(1, code), stringField(2, message), bytesField(3, any)]);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n >>> 0;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return Buffer.from(out);
-}
-
-function varintField(field: number, value: number): Buffer {
-  return value === 0 ? Buffer.alloc(0) : Buffer.concat([varint(field << 3), varint(value)]);
-}
-
-function bytesField(field: number, value: Buffer): Buffer {
-  return Buffer.concat([varint((field << 3) | 2), varint(value.length), value]);
-}
-
-function stringField(field: number, value: string): Buffer {
-  return bytesField(field, Buffer.from(value, 'utf8'));
+  const reg = descriptors().registry;
+  const errorInfo = reg.getMessage('google.rpc.ErrorInfo')!;
+  const status = reg.getMessage('google.rpc.Status')!;
+  const info = create(errorInfo, {
+    reason,
+    domain: ERROR_DOMAIN,
+    metadata: Object.fromEntries(suggestions.map((s, i) => [`suggestion_${i + 1}`, s])),
+  } as never);
+  return Buffer.from(
+    toBinary(status, create(status, { code, message, details: [anyPack(errorInfo, info)] } as never)),
+  );
 }

@@ -2,13 +2,15 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../pipeline/log';
 import { internal, invalidArgument, isRpcError } from './errors';
 import type { CatalogHolder } from './state';
+import { descriptors, type Descriptors } from './protocol/descriptors';
+import { checkMessageBytes } from './protocol/strict-decode';
 
 /**
  * Handler plumbing shared by every module:
  * - `unary(fn)`: write a unary RPC as `(request, call) => response` (sync or async); throw an
  *   RpcError (service/errors.ts) for a caller's mistake.
  * - `wrapImplementation` (used by the server): around every handler of every module it
- *   (1) answers INVALID_ARGUMENT for a request whose bytes do not decode (grpc-js would say INTERNAL),
+ *   (1) answers INVALID_ARGUMENT for a request whose bytes do not fit its type (see strictDefinition),
  *   (2) turns anything thrown or passed to the callback that is not an RpcError into INTERNAL and
  *       logs it with its stack (so INTERNAL means a bug, never a caller's mistake),
  *   (3) logs one line per call: debug for OK, info for caller errors, error for INTERNAL,
@@ -46,14 +48,23 @@ function isMalformed(req: unknown): req is Malformed {
   return typeof req === 'object' && req !== null && MALFORMED in req;
 }
 
-/** A copy of a service definition whose request deserializers never throw (see wrapImplementation). */
-export function tolerantDefinition(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+/**
+ * A copy of a service definition whose request deserializers never throw and never guess: the bytes
+ * are first checked against the request type of the compiled contract (strict-decode.ts: wire types,
+ * lengths, UTF-8), then decoded; bytes that fail either way become a MALFORMED marker that the
+ * wrapped handler answers with INVALID_ARGUMENT (grpc-js alone would answer INTERNAL or guess).
+ */
+export function strictDefinition(def: grpc.ServiceDefinition, d: Descriptors = descriptors()): grpc.ServiceDefinition {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, m] of Object.entries(def)) {
     const decode = m.requestDeserialize;
+    const type = d.requestType(m.path);
+    if (!type) throw new Error(`${m.path} is not in the compiled descriptor set: run npm run proto:compile`);
     out[name] = {
       ...m,
       requestDeserialize: (buf: Buffer) => {
+        const problem = checkMessageBytes(type, buf);
+        if (problem) return { [MALFORMED]: problem } satisfies Malformed;
         try {
           return decode(buf);
         } catch (err) {
@@ -65,8 +76,36 @@ export function tolerantDefinition(def: grpc.ServiceDefinition): grpc.ServiceDef
   return out as grpc.ServiceDefinition;
 }
 
-function malformedError(req: Malformed) {
-  return invalidArgument(`the request message could not be decoded (${req[MALFORMED]}); send the message type the method declares`, {
+/**
+ * Guards a third-party implementation (grpc-health-check) added through strictDefinition: a
+ * malformed request is answered INVALID_ARGUMENT before the implementation sees it.
+ */
+export function rejectMalformed(def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, m] of Object.entries(def)) {
+    const key = name in impl ? name : m.originalName!;
+    const fn = impl[key] as (...args: unknown[]) => unknown;
+    out[key] = ((call: { request: unknown; emit(e: string, v: unknown): void }, callback?: (e: unknown) => void) => {
+      if (isMalformed(call.request)) {
+        const e = malformedError(call.request);
+        if (!m.responseStream && callback) callback(e);
+        else call.emit('error', e);
+        return;
+      }
+      return fn(call, callback);
+    }) as grpc.UntypedHandleCall;
+  }
+  return out;
+}
+
+export function isMalformedRequest(req: unknown): string | null {
+  return isMalformed(req) ? req[MALFORMED] : null;
+}
+
+/** INVALID_ARGUMENT for request bytes that do not fit the declared message type. */
+export function malformedError(req: Malformed | string) {
+  const problem = typeof req === 'string' ? req : req[MALFORMED];
+  return invalidArgument(`the request message could not be decoded (${problem}); send the message type the method declares`, {
     reason: 'MALFORMED_REQUEST',
   });
 }

@@ -78,8 +78,8 @@ export async function runMain(body: () => Promise<unknown>): Promise<void> {
   try {
     await body();
   } catch (err) {
-    if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      console.error(`marquee service: ${(err as Error).message}\n${USAGE}`);
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`marquee service: ${(err as Error).message} (settings: npm run service -- --help)`);
       process.exit(2);
     }
     console.error(err);

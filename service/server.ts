@@ -1,15 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Config } from '../pipeline/config';
+import { ConfigError, type Config } from '../pipeline/config';
 import { createLogger, type Logger } from '../pipeline/log';
-import { tolerantDefinition, wrapImplementation } from './handlers';
+import { rejectMalformed, strictDefinition, wrapImplementation } from './handlers';
 import { MODULES, type ServiceContext, type ServiceModule } from './modules';
-import { LOADER_OPTIONS, PROTO_DIR, STANDARD_PROTOS } from './proto';
-import { loadReflectionDefinition } from './proto-docs';
+import { loadProtos } from './proto';
+import { descriptors } from './protocol/descriptors';
+import { addReflection, REFLECTION_SERVICES } from './protocol/reflection';
 import { CatalogHolder } from './state';
 import { watchCurrent, type WatchOptions } from './watch';
+
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 export interface StartOptions {
   config: Config;
@@ -54,12 +55,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     ...opts.serverOptions,
   });
 
-  // One package definition over all modules' protos (+ health and reflection).
+  // One package definition over all modules' protos; reflection and request checking read the
+  // compiled descriptor set (proto/descriptors.binpb), which a test keeps equal to proto/.
+  const contract = descriptors();
   const protoFiles = [...new Set(modules.flatMap((m) => m.protoFiles))];
-  const pkg = protoLoader.loadSync([...protoFiles, ...STANDARD_PROTOS.files], {
-    ...LOADER_OPTIONS,
-    includeDirs: [PROTO_DIR, ...STANDARD_PROTOS.includeDirs],
-  });
+  const pkg = loadProtos(protoFiles);
   for (const m of modules) {
     const def = pkg[m.serviceName];
     if (!def || 'format' in def) {
@@ -67,14 +67,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
     const serviceDef = def as grpc.ServiceDefinition;
     server.addService(
-      tolerantDefinition(serviceDef),
+      strictDefinition(serviceDef, contract),
       wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log, !m.servingWithoutCatalog),
     );
   }
-  // Reflection gets its own load: proto field names as written and the proto comments included.
-  new ReflectionService(
-    loadReflectionDefinition([...protoFiles, ...STANDARD_PROTOS.files], [PROTO_DIR, ...STANDARD_PROTOS.includeDirs]),
-  ).addToServer(server);
+  addReflection(server, contract, () => [...modules.map((m) => m.serviceName), HEALTH_SERVICE, ...REFLECTION_SERVICES]);
 
   const health = new HealthImplementation();
   const setHealth = (loaded: boolean) => {
@@ -82,13 +79,19 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const m of modules) health.setStatus(m.serviceName, loaded || m.servingWithoutCatalog ? 'SERVING' : 'NOT_SERVING');
   };
   setHealth(false);
-  health.addToServer(server);
+  // grpc-health-check's own definition, made strict like ours (malformed bytes: INVALID_ARGUMENT, not INTERNAL)
+  health.addToServer({
+    addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) =>
+      server.addService(strictDefinition(def, contract), rejectMalformed(def, impl)),
+  } as unknown as grpc.Server);
   holder.on('swap', () => setHealth(true));
 
   const addr = opts.addr ?? (opts.port !== undefined ? config.grpcAddr.replace(/:\d+$/, `:${opts.port}`) : config.grpcAddr);
+  // grpc-js logs its own multi-line resolver error on a failed bind; bindError says it in one line
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(bindError(addr, err)) : resolve(p))),
+  ).finally(() => grpc.setLogVerbosity(configuredVerbosity()));
   const boundAddr = addr.replace(/:\d+$/, `:${port}`);
   log.info({ addr: boundAddr, port, services: modules.map((m) => m.serviceName) }, 'listening');
 
@@ -131,4 +134,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     })());
 
   return { port, addr: boundAddr, server, holder, health, ctx, close };
+}
+
+/** A listen failure as one line naming the setting and the address, not grpc-js' resolver dump. */
+function bindError(addr: string, err: Error): ConfigError {
+  const m = err.message;
+  const why = /EADDRINUSE/.test(m)
+    ? 'the address is already in use (another process listens there); stop it or pick another port'
+    : /EACCES/.test(m)
+      ? 'permission denied (ports below 1024 need privileges); pick a port from 1024 up'
+      : /EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN|Name resolution failed/.test(m)
+        ? 'the host is not an address of this machine; use 0.0.0.0, 127.0.0.1 or one of its addresses'
+        : m.replace(/^No address added out of total \d+ resolved errors?: /, '');
+  return new ConfigError(`MARQUEE_GRPC_ADDR=${JSON.stringify(addr)}: cannot listen: ${why}`);
+}
+
+/** grpc-js' own log level as GRPC_VERBOSITY sets it (its default: ERROR). */
+function configuredVerbosity(): grpc.logVerbosity {
+  const v = (process.env.GRPC_VERBOSITY ?? 'ERROR').toUpperCase();
+  return v === 'DEBUG' ? grpc.logVerbosity.DEBUG : v === 'INFO' ? grpc.logVerbosity.INFO : v === 'NONE' ? grpc.logVerbosity.NONE : grpc.logVerbosity.ERROR;
 }

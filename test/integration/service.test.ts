@@ -2,7 +2,6 @@
 // answers, the error contract, reflection, health, and hot swap. Real server on 127.0.0.1:0,
 // real grpc-js clients loaded from the proto files.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -19,7 +18,6 @@ import { startServer, type RunningServer } from '../../service/server';
 import type { CatalogExtension } from '../../service/state';
 import { rpcError } from '../helpers/rpc';
 
-const descriptor = createRequire(import.meta.url)('protobufjs/ext/descriptor') as typeof import('protobufjs/ext/descriptor');
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'catalog');
 const V1 = '20240101T000000000Z-fixture1';
 const V2 = '20240102T000000000Z-fixture2';
@@ -342,63 +340,13 @@ describe('CatalogService on the fixture catalog', () => {
       const e1 = await rpcError(raw([0x12, 0x03, 0x61, 0x62, 0x63]));
       expect(e1.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(e1.details).toMatch(/the request message could not be decoded/);
-      // field 1 (title, a string) sent as a varint: skipped by the decoder, so the title is missing
+      // field 1 (title, a string) sent as a varint: refused, not read as a missing title
       const e2 = await rpcError(raw([0x08, 0x96, 0x01]));
       expect(e2.code).toBe(grpc.status.INVALID_ARGUMENT);
-      expect(e2.details).toMatch(/title is required/);
+      expect(e2.details).toMatch(/field 1 \(.*title\) is declared string but was sent as a varint/);
       const e3 = await rpcError(raw([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
       expect(e3.code).toBe(grpc.status.INVALID_ARGUMENT);
     });
-  });
-
-  it('reflection (v1 and v1alpha) lists every service and returns descriptors a client can build stubs from', async () => {
-    const require = createRequire(import.meta.url);
-    const reflectionDir = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
-    for (const version of ['v1', 'v1alpha']) {
-      const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [reflectionDir], keepCase: true, oneofs: true });
-      const pkg = grpc.loadPackageDefinition(def) as any;
-      const client = new pkg.grpc.reflection[version].ServerReflection(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
-      const ask = (req: object) =>
-        new Promise<any>((resolve, reject) => {
-          const stream = client.ServerReflectionInfo();
-          stream.on('data', (res: unknown) => {
-            resolve(res);
-            stream.end();
-          });
-          stream.on('error', reject);
-          stream.write(req);
-        });
-      const list = await ask({ list_services: '' });
-      const names = list.list_services_response.service.map((s: { name: string }) => s.name);
-      expect(names).toEqual(expect.arrayContaining(['marquee.v1.CatalogService', 'grpc.health.v1.Health']));
-      const files = await ask({ file_containing_symbol: 'marquee.v1.CatalogService' });
-      const protos: Buffer[] = files.file_descriptor_response.file_descriptor_proto;
-      // The descriptors form a FileDescriptorSet (field 1 repeated): load it back like grpcurl does.
-      const set = Buffer.concat(protos.map((p) => Buffer.concat([Buffer.from([0x0a]), varint(p.length), p])));
-      const rebuilt = protoLoader.loadFileDescriptorSetFromBuffer(set);
-      const svc = rebuilt['marquee.v1.CatalogService'] as protoLoader.ServiceDefinition;
-      expect(Object.keys(svc)).toEqual(
-        expect.arrayContaining(['ReleasesByMonth', 'TitleVotes', 'Actor', 'Director', 'MoviesByLanguage', 'GetMovie']),
-      );
-      expect(rebuilt['marquee.v1.MovieRef']).toBeDefined();
-      // what `grpcurl describe` prints: field names as written in the proto, and the proto comments
-      // (protobufjs merges the files of one package into one descriptor, e.g. marquee_v1.proto)
-      const catalogFile = protos
-        .map((p) => descriptor.FileDescriptorProto.decode(p) as any)
-        .find((f) => f.service?.some((s: { name: string }) => s.name === 'CatalogService'));
-      expect(catalogFile).toBeDefined();
-      const svcIndex = catalogFile.service.findIndex((s: { name: string }) => s.name === 'CatalogService');
-      const methodIndex = catalogFile.service[svcIndex].method.findIndex((m: { name: string }) => m.name === 'TitleVotes');
-      const comment = (p: number[]) =>
-        catalogFile.sourceCodeInfo.location.find((l: { path: number[] }) => l.path.join('.') === p.join('.'))?.leadingComments;
-      expect(comment([6, svcIndex])).toMatch(/Queries over the published movie catalog/);
-      expect(comment([6, svcIndex, 2, methodIndex])).toMatch(/under 2000 votes the average is withheld/);
-      const votesMsg = catalogFile.messageType.findIndex((m: { name: string }) => m.name === 'TitleVotesResponse');
-      const fieldIdx = catalogFile.messageType[votesMsg].field.findIndex((f: { name: string }) => f.name === 'average_withheld');
-      expect(fieldIdx).toBeGreaterThanOrEqual(0);
-      expect(comment([4, votesMsg, 2, fieldIdx])).toMatch(/fewer than `min_votes` votes/);
-      client.close();
-    }
   });
 
   it('health: SERVING for the server and each service once the catalog is loaded', async () => {
@@ -406,195 +354,5 @@ describe('CatalogService on the fixture catalog', () => {
     expect(await h.check('')).toBe('SERVING');
     expect(await h.check('marquee.v1.CatalogService')).toBe('SERVING');
     h.close();
-  });
-});
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
-describe('service lifecycle', () => {
-  it('starts NOT_SERVING with nothing published, answers UNAVAILABLE, then serves once a version appears', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mq-empty-'));
-    const server = await start(dir, { watch: { intervalMs: 50 } });
-    const c = catalogClient(`127.0.0.1:${server.port}`);
-    const h = healthClient(server.port);
-    try {
-      expect(await h.check('')).toBe('NOT_SERVING');
-      expect(await h.check('marquee.v1.CatalogService')).toBe('NOT_SERVING');
-      const err = await rpcError(c.call('TitleVotes', { title: 'Toy Story' }));
-      expect(err.code).toBe(grpc.status.UNAVAILABLE);
-      expect(err.details).toMatch(/no catalog version is loaded yet/);
-      await cp(path.join(FIXTURE, V1), path.join(dir, V1), { recursive: true });
-      await writeFile(path.join(dir, 'CURRENT'), V1 + '\n');
-      await expect.poll(() => h.check(''), { timeout: 5000, interval: 50 }).toBe('SERVING');
-      expect((await c.call('TitleVotes', { title: 'Toy Story' })).voteCount).toBe(5415);
-    } finally {
-      c.close();
-      h.close();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('swaps to a newly published version while calls keep succeeding; health stays SERVING', async () => {
-    const dir = await fixtureCopy();
-    const server = await start(dir, { watch: { intervalMs: 50 } });
-    const c = catalogClient(`127.0.0.1:${server.port}`);
-    const h = healthClient(server.port);
-    const statuses = new Set<string>();
-    let calls = 0;
-    let failures = 0;
-    let stop = false;
-    const loops = Array.from({ length: 8 }, async () => {
-      while (!stop) {
-        try {
-          const r = await c.call('TitleVotes', { title: 'Toy Story' });
-          expect([5415, 9999]).toContain(r.voteCount);
-          calls++;
-        } catch {
-          failures++;
-        }
-      }
-    });
-    const watchHealth = (async () => {
-      while (!stop) statuses.add(await h.check(''));
-    })();
-    try {
-      await new Promise((r) => setTimeout(r, 100));
-      await publishV2(dir);
-      await expect.poll(async () => (await c.call('CatalogInfo', {})).version, { timeout: 5000, interval: 20 }).toBe(V2);
-      await new Promise((r) => setTimeout(r, 100));
-      stop = true;
-      await Promise.all([...loops, watchHealth]);
-      expect(failures).toBe(0);
-      expect(calls).toBeGreaterThan(20);
-      expect([...statuses]).toEqual(['SERVING']);
-      expect((await c.call('TitleVotes', { title: 'Toy Story' })).voteCount).toBe(9999);
-      expect((await c.call('TitleScore', { title: 'brand new movie' })).id).toBe(777001);
-    } finally {
-      stop = true;
-      c.close();
-      h.close();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('extensions are built before the swap and disposed once no call uses the old version', async () => {
-    const dir = await fixtureCopy();
-    const events: string[] = [];
-    const ext: CatalogExtension<{ version: string; movies: number }> = {
-      name: 'test-ext',
-      load: async (loaded, state) => {
-        await new Promise((r) => setTimeout(r, 30));
-        events.push(`load ${loaded.version}`);
-        return { version: loaded.version, movies: state.tables.byId.size };
-      },
-      dispose: (v) => {
-        events.push(`dispose ${v.version}`);
-      },
-    };
-    const modules = [...MODULES.map((m) => (m.serviceName === 'marquee.v1.CatalogService' ? { ...m, extensions: [ext] } : m))];
-    const server = await start(dir, { watch: false, modules });
-    try {
-      const s1 = server.holder.get();
-      expect(s1.ext.get('test-ext')).toEqual({ version: V1, movies: 20 });
-      const lease = server.holder.acquire()!; // a call still running on V1
-      await publishV2(dir);
-      const s2 = await server.holder.loadCurrent();
-      expect(s2!.version).toBe(V2);
-      expect(s2!.ext.get('test-ext')).toEqual({ version: V2, movies: 21 });
-      expect(server.holder.get()).toBe(s2);
-      expect(lease.state).toBe(s1); // the old call keeps its version
-      expect(events).toEqual([`load ${V1}`, `load ${V2}`]);
-      lease.release();
-      await new Promise((r) => setTimeout(r, 10));
-      expect(events).toEqual([`load ${V1}`, `load ${V2}`, `dispose ${V1}`]);
-      // loading the current version again is a no-op
-      expect(await server.holder.load(V2)).toBe(s2);
-    } finally {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-    expect(events.at(-1)).toBe(`dispose ${V2}`);
-  });
-
-  it('a version that fails to load leaves the current one serving', async () => {
-    const dir = await fixtureCopy();
-    const server = await start(dir, { watch: false });
-    try {
-      await expect(server.holder.load('20990101T000000000Z-missing')).rejects.toThrow();
-      expect(server.holder.version).toBe(V1);
-      expect((await catalogClient(`127.0.0.1:${server.port}`).call('CatalogInfo', {})).version).toBe(V1);
-    } finally {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('a bug in a handler is INTERNAL (logged), never UNKNOWN; caller errors keep their code', async () => {
-    const dir = await fixtureCopy();
-    const buggy = {
-      ...MODULES[0],
-      implementation: (ctx: Parameters<(typeof MODULES)[0]['implementation']>[0]) => ({
-        ...MODULES[0].implementation(ctx),
-        CatalogInfo: () => {
-          throw new TypeError('boom');
-        },
-        GetMovie: async () => {
-          throw new RangeError('async boom');
-        },
-      }),
-    };
-    const server = await start(dir, { watch: false, modules: [buggy] });
-    const c = catalogClient(`127.0.0.1:${server.port}`);
-    try {
-      for (const method of ['CatalogInfo', 'GetMovie']) {
-        const err = await rpcError(c.call(method, { id: 1 }));
-        expect(err.code).toBe(grpc.status.INTERNAL);
-        expect(err.details).toBe('internal error; it has been logged');
-      }
-      expect((await rpcError(c.call('TitleVotes', { title: '' }))).code).toBe(grpc.status.INVALID_ARGUMENT);
-    } finally {
-      c.close();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('graceful close lets an in-flight call finish', async () => {
-    const dir = await fixtureCopy();
-    const slow = {
-      ...MODULES[0],
-      implementation: (ctx: Parameters<(typeof MODULES)[0]['implementation']>[0]) => {
-        const impl = MODULES[0].implementation(ctx);
-        return {
-          ...impl,
-          CatalogInfo: (call: any, cb: any) => setTimeout(() => (impl.CatalogInfo as any)(call, cb), 300),
-        };
-      },
-    };
-    const server = await start(dir, { watch: false, modules: [slow] });
-    const c = catalogClient(`127.0.0.1:${server.port}`);
-    try {
-      const inflight = c.call('CatalogInfo', {});
-      await new Promise((r) => setTimeout(r, 50));
-      const closed = server.close(5000);
-      expect((await inflight).version).toBe(V1);
-      await closed;
-      const after = await rpcError(c.call('CatalogInfo', {}, { deadlineMs: 1000 }));
-      expect([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]).toContain(after.code);
-    } finally {
-      c.close();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import { descriptors } from './protocol/descriptors';
 
@@ -98,10 +98,14 @@ function withList(message: string, label: string, items: string[] | undefined, m
 }
 
 // google.rpc.Status with one google.rpc.ErrorInfo, encoded with the compiled contract's schemas.
+let schemas: { errorInfo: DescMessage; status: DescMessage } | null = null;
+
 function encodeStatus(code: number, message: string, reason: string, suggestions: string[]): Buffer {
-  const reg = descriptors().registry;
-  const errorInfo = reg.getMessage('google.rpc.ErrorInfo')!;
-  const status = reg.getMessage('google.rpc.Status')!;
+  schemas ??= {
+    errorInfo: descriptors().registry.getMessage('google.rpc.ErrorInfo')!,
+    status: descriptors().registry.getMessage('google.rpc.Status')!,
+  };
+  const { errorInfo, status } = schemas;
   const info = create(errorInfo, {
     reason,
     domain: ERROR_DOMAIN,

@@ -33,20 +33,59 @@ let cached: protoLoader.PackageDefinition | null = null;
  * the whole set is always loaded.
  */
 export function loadProtos(_files: string[] = []): protoLoader.PackageDefinition {
-  if (cached) return cached;
+  cached ??= protoLoader.fromJSON(contractJson() as protobufTypes.INamespace, LOADER_OPTIONS);
+  return cached;
+}
+
+/** The compiled contract as protobufjs JSON, with the field names the handlers use. */
+export function contractJson(): JsonNamespace {
   const set = descriptorExt.FileDescriptorSet.decode(descriptors().setBytes);
   // ext/descriptor adds Root.fromDescriptor at run time; its typings do not declare it on Root
   const root = (protobuf.Root as unknown as { fromDescriptor(s: unknown): protobufTypes.Root }).fromDescriptor(set);
   const json = root.toJSON() as JsonNamespace;
+  restoreMaps(json);
   camelCaseFields(json);
-  cached = protoLoader.fromJSON(json as protobufTypes.INamespace, LOADER_OPTIONS);
-  return cached;
+  return json;
 }
 
-interface JsonNamespace {
+interface JsonField {
+  rule?: string;
+  type: string;
+  keyType?: string;
+  id: number;
+}
+
+export interface JsonNamespace {
   nested?: Record<string, JsonNamespace>;
-  fields?: Record<string, unknown>;
+  fields?: Record<string, JsonField>;
   oneofs?: Record<string, { oneof: string[] }>;
+  options?: Record<string, unknown>;
+}
+
+/**
+ * protobufjs' Root.fromDescriptor keeps a map field as `repeated XEntry` and spreads the entry's
+ * `map_entry` option onto the enclosing message (the bug behind "map_entry should not be set
+ * explicitly"). Undo both, so the codec is the one protobufjs builds from the .proto text
+ * (test/unit/proto-runtime.test.ts checks they are identical).
+ */
+function restoreMaps(ns: JsonNamespace): void {
+  const nested = ns.nested ?? {};
+  for (const [fieldName, f] of Object.entries(ns.fields ?? {})) {
+    const entryName = f.type.split('.').pop()!;
+    const entry = nested[entryName];
+    if (f.rule !== 'repeated' || !entry?.options?.map_entry || !f.type.endsWith(`.${entryName}`)) continue;
+    const key = entry.fields?.key;
+    const value = entry.fields?.value;
+    if (!key || !value) continue;
+    ns.fields![fieldName] = { keyType: key.type, type: value.type, id: f.id };
+    delete nested[entryName];
+  }
+  if (ns.options) {
+    delete ns.options.map_entry;
+    if (Object.keys(ns.options).length === 0) delete ns.options;
+  }
+  for (const child of Object.values(nested)) restoreMaps(child);
+  if (ns.nested && Object.keys(ns.nested).length === 0) delete ns.nested;
 }
 
 /**
@@ -57,6 +96,9 @@ interface JsonNamespace {
 function camelCaseFields(ns: JsonNamespace): void {
   const cc = protobuf.util.camelCase;
   if (ns.fields) ns.fields = Object.fromEntries(Object.entries(ns.fields).map(([k, v]) => [cc(k), v]));
-  for (const o of Object.values(ns.oneofs ?? {})) o.oneof = o.oneof.map(cc);
+  if (ns.oneofs) {
+    // proto3 `optional` makes a synthetic oneof named after its field (`_pearson_log10`)
+    ns.oneofs = Object.fromEntries(Object.entries(ns.oneofs).map(([k, o]) => [k.startsWith('_') ? cc(k) : k, { ...o, oneof: o.oneof.map(cc) }]));
+  }
   for (const child of Object.values(ns.nested ?? {})) camelCaseFields(child);
 }

@@ -11,27 +11,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
 import { createLogger } from '../../pipeline/log';
 import type { Movie } from '../../pipeline/types';
+import { createAdminModule } from '../../service/admin/module';
+import { MODULES } from '../../service/modules';
 import { startServer, type RunningServer } from '../../service/server';
 import { bufCurl, parseBufError, parseBufJson } from '../helpers/buf-curl';
 import { realArtifacts } from '../helpers/real-artifacts';
+import { REDIS_URL, testEnv, type TestEnv } from './workers-harness';
 
 let server: RunningServer;
 let url: string;
 let artifactsDir: string;
+let env: TestEnv;
 
 beforeAll(async () => {
   artifactsDir = await realArtifacts();
+  env = await testEnv('reflection'); // the admin RPCs get a queue prefix of their own
   server = await startServer({
-    config: loadConfig({ artifactsDir, logLevel: 'silent' }),
+    config: loadConfig({ artifactsDir, redisUrl: REDIS_URL, logLevel: 'silent' }),
     addr: '127.0.0.1:0',
     log: createLogger('test', 'silent'),
     watch: false,
+    modules: MODULES.map((m) => (m.serviceName === 'marquee.v1.PipelineAdmin' ? createAdminModule({ settings: env.settings, swapOnPublish: false }) : m)),
   });
   url = `http://127.0.0.1:${server.port}`;
 });
 
 afterAll(async () => {
   await server?.close(1000);
+  await env?.cleanup();
 });
 
 /** service -> rpc names, read from the .proto text itself (not from any compiled form). */
@@ -143,6 +150,51 @@ describe('reflection through buf curl', () => {
     expect(info.reason).toBe('TITLE_NOT_FOUND');
     expect(info.domain).toBe('marquee.v1');
     expect(info.metadata.suggestion_1).toBe('Toy Story');
+  });
+});
+
+/** A request for every RPC; streams that never end on their own get a time limit. */
+const EVERY_RPC: Record<string, { data: string; stream?: true }> = {
+  'marquee.v1.CatalogService/ReleasesByMonth': { data: '{"month":"marzo","limit":2}' },
+  'marquee.v1.CatalogService/ReleasesByWeekday': { data: '{"weekday":"Mon","limit":2}' },
+  'marquee.v1.CatalogService/TitleScore': { data: '{"title":"Heat"}' },
+  'marquee.v1.CatalogService/TitleVotes': { data: '{"title":"Heat"}' },
+  'marquee.v1.CatalogService/TitleRuntime': { data: '{"title":"Heat"}' },
+  'marquee.v1.CatalogService/Actor': { data: '{"name":"Tom Hanks"}' },
+  'marquee.v1.CatalogService/Director': { data: '{"name":"John Lasseter"}' },
+  'marquee.v1.CatalogService/MoviesByLanguage': { data: '{"language":"fr"}' },
+  'marquee.v1.CatalogService/MoviesByCountry': { data: '{"country":"ES"}' },
+  'marquee.v1.CatalogService/Franchise': { data: '{"name":"Toy Story"}' },
+  'marquee.v1.CatalogService/ProductionCompany': { data: '{"name":"Pixar Animation Studios"}' },
+  'marquee.v1.CatalogService/GetMovie': { data: '{"id":862}' },
+  'marquee.v1.CatalogService/CatalogInfo': { data: '{}' },
+  'marquee.v1.RecommendService/SimilarMovies': { data: '{"id":862,"k":3}' },
+  'marquee.v1.RecommendService/SearchMovies': { data: '{"query":"toys come to life","k":3}' },
+  'marquee.v1.ReportService/GetReportSummary': { data: '{"omit_json":true}' },
+  'marquee.v1.PipelineAdmin/StartRebuild': { data: '{}' },
+  'marquee.v1.PipelineAdmin/GetRun': { data: '{}' },
+  'marquee.v1.PipelineAdmin/ListRuns': { data: '{"limit":5}' },
+  'marquee.v1.PipelineAdmin/WatchRun': { data: '{}', stream: true },
+  'grpc.health.v1.Health/Check': { data: '{"service":"marquee.v1.CatalogService"}' },
+  'grpc.health.v1.Health/List': { data: '{}' },
+  'grpc.health.v1.Health/Watch': { data: '{"service":""}', stream: true },
+  'grpc.reflection.v1.ServerReflection/ServerReflectionInfo': { data: '{"list_services":""}' },
+  'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': { data: '{"list_services":""}' },
+};
+
+describe('every RPC through buf curl', () => {
+  it('has a request for every method the server lists', async () => {
+    const r = await bufCurl(['--list-methods', url]);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(Object.keys(EVERY_RPC).sort());
+  });
+
+  it.each(Object.entries(EVERY_RPC))('%s answers through reflection alone', async (method, { data, stream }) => {
+    // a stream that does not end by itself: read its first message, then buf's own time limit ends it
+    const r = await bufCurl([...(stream ? ['--timeout', '2s'] : []), '-d', data, `${url}/${method}`]);
+    const first = r.stdout.trim().split(/\n(?=\{)/)[0];
+    expect(first, `${method}: ${r.stderr}`).toMatch(/^\{/);
+    expect(JSON.parse(first)).toBeTypeOf('object');
+    if (!stream) expect(r.exitCode, r.stderr).toBe(0);
   });
 });
 

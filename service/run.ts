@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../pipeline/config';
 import { createLogger, type Logger } from '../pipeline/log';
+import { loadSecuritySettings, type SecuritySettings } from './security/settings';
 import { startServer, type RunningServer } from './server';
 
 const USAGE = `usage: npm run service -- [--addr host:port] [--artifacts dir] [--watch-ms n] [--log-level level]
@@ -12,6 +13,7 @@ const USAGE = `usage: npm run service -- [--addr host:port] [--artifacts dir] [-
 export interface ServiceArgs {
   config: Config;
   watchMs: number;
+  security: SecuritySettings;
 }
 
 /** Flags win over environment variables; both are validated with messages naming them. */
@@ -52,12 +54,12 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
   if (!Number.isInteger(watchMs) || watchMs < 50 || watchMs > 3_600_000) {
     throw new ConfigError(`--watch-ms=${values['watch-ms']} must be a whole number of milliseconds from 50 to 3600000`);
   }
-  return { config, watchMs };
+  return { config, watchMs, security: loadSecuritySettings() };
 }
 
 /** Serves until SIGTERM/SIGINT, then shuts down gracefully (in-flight calls finish, up to 10 s). */
 export async function serve(args: ServiceArgs, log: Logger = createLogger('service', args.config.logLevel)): Promise<RunningServer> {
-  const running = await startServer({ config: args.config, log, watch: { intervalMs: args.watchMs } });
+  const running = await startServer({ config: args.config, log, watch: { intervalMs: args.watchMs }, security: args.security });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

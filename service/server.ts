@@ -7,6 +7,8 @@ import { MODULES, type ServiceContext, type ServiceModule } from './modules';
 import { loadProtos } from './proto';
 import { descriptors } from './protocol/descriptors';
 import { addReflection, REFLECTION_SERVICES } from './protocol/reflection';
+import { authInterceptor } from './security/auth';
+import { describeSecurity, grpcServerCredentials, loadSecuritySettings, type SecuritySettings } from './security/settings';
 import { CatalogHolder } from './state';
 import { watchCurrent, type WatchOptions } from './watch';
 
@@ -26,6 +28,8 @@ export interface StartOptions {
   waitForLoad?: boolean;
   /** extra grpc-js server options */
   serverOptions?: grpc.ServerOptions;
+  /** tokens and TLS; default: read from the environment (service/security/settings.ts) */
+  security?: SecuritySettings;
 }
 
 export interface RunningServer {
@@ -36,6 +40,7 @@ export interface RunningServer {
   holder: CatalogHolder;
   health: HealthImplementation;
   ctx: ServiceContext;
+  security: SecuritySettings;
   /** Graceful: NOT_SERVING, stop accepting, let in-flight calls finish (up to graceMs), then force. */
   close(graceMs?: number): Promise<void>;
 }
@@ -49,10 +54,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const ctx: ServiceContext = { holder, config, log };
   for (const m of modules) for (const e of m.extensions ?? []) holder.registerExtension(e);
 
+  const security = opts.security ?? loadSecuritySettings();
   const server = new grpc.Server({
     // Answer big fuzzy/ambiguity errors and director filmographies without hitting defaults.
     'grpc.max_send_message_length': 16 * 1024 * 1024,
     ...opts.serverOptions,
+    interceptors: [
+      authInterceptor(security.auth, (method, err) => log.info({ method, code: grpc.status[err.code], reason: err.reason }, 'call refused')),
+      ...(opts.serverOptions?.interceptors ?? []),
+    ],
   });
 
   // One package definition over all modules' protos; reflection and request checking read the
@@ -90,10 +100,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // grpc-js logs its own multi-line resolver error on a failed bind; bindError says it in one line
   grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(bindError(addr, err)) : resolve(p))),
+    server.bindAsync(addr, grpcServerCredentials(security.tls), (err, p) => (err ? reject(bindError(addr, err)) : resolve(p))),
   ).finally(() => grpc.setLogVerbosity(configuredVerbosity()));
   const boundAddr = addr.replace(/:\d+$/, `:${port}`);
-  log.info({ addr: boundAddr, port, services: modules.map((m) => m.serviceName) }, 'listening');
+  log.info({ addr: boundAddr, port, services: modules.map((m) => m.serviceName), ...describeSecurity(security) }, 'listening');
 
   const started: { close(): Promise<void> }[] = [];
   for (const m of modules) {
@@ -133,7 +143,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log.info('server stopped');
     })());
 
-  return { port, addr: boundAddr, server, holder, health, ctx, close };
+  return { port, addr: boundAddr, server, holder, health, ctx, security, close };
 }
 
 /** A listen failure as one line naming the setting and the address, not grpc-js' resolver dump. */

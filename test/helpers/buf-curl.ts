@@ -14,9 +14,10 @@ export interface BufResult {
 }
 
 /** Runs `buf curl ARGS...` (protocol grpc over h2c unless the args say otherwise). */
-export function bufCurl(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<BufResult> {
+export function bufCurl(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; protocolArgs?: string[] } = {}): Promise<BufResult> {
   const protocolGiven = args.some((a) => a.startsWith('--protocol'));
-  const base = protocolGiven ? [] : ['--protocol', 'grpc', '--http2-prior-knowledge'];
+  // h2c needs prior knowledge; over https ALPN picks HTTP/2
+  const base = opts.protocolArgs ?? (protocolGiven ? [] : ['--protocol', 'grpc', '--http2-prior-knowledge']);
   return new Promise((resolve, reject) => {
     const child = spawn(BUF_BIN, ['curl', ...base, ...args], { env: { ...process.env, ...opts.env, NO_COLOR: '1' } });
     let stdout = '';

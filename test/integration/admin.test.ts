@@ -17,20 +17,21 @@ import { createAdminModule } from '../../service/admin/module';
 import { catalogModule } from '../../service/catalog/module';
 import { catalogClient, serviceClient, type MarqueeClient } from '../../service/client';
 import { startServer, type RunningServer } from '../../service/server';
+import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security';
 import { REDIS_URL, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness';
 import { rpcError } from '../helpers/rpc';
 
 const log = createLogger('test', 'silent');
 
 function adminClient(addr: string): MarqueeClient {
-  return serviceClient('marquee.v1.PipelineAdmin', ['marquee/v1/pipeline.proto'], addr);
+  return serviceClient('marquee.v1.PipelineAdmin', ['marquee/v1/pipeline.proto'], addr, undefined, { token: TEST_ADMIN_TOKEN });
 }
 
 /** Reads a WatchRun stream to its end. */
 function watchAll(c: MarqueeClient, runId: string): Promise<any[]> {
   return new Promise((resolve, reject) => {
     const events: any[] = [];
-    const stream = (c.client as any).WatchRun({ runId }, { deadline: Date.now() + 120_000 });
+    const stream = c.stream('WatchRun', { runId }, { deadlineMs: 120_000 });
     stream.on('data', (e: any) => events.push(e));
     stream.on('error', reject);
     stream.on('end', () => resolve(events));
@@ -68,6 +69,7 @@ describe('PipelineAdmin with Redis and a worker', () => {
         addr: '127.0.0.1:0',
         log,
         modules: [catalogModule, createAdminModule({ settings: env.settings })],
+        security: ADMIN_ON,
         watch: false, // only the pub/sub announcement can make it swap
       }),
     ]);
@@ -166,6 +168,7 @@ describe('PipelineAdmin without Redis', () => {
       addr: '127.0.0.1:0',
       log,
       modules: [catalogModule, createAdminModule()],
+      security: ADMIN_ON,
       watch: false,
     });
     admin = adminClient(server.addr);

@@ -16,6 +16,7 @@ import { MODULES } from '../../service/modules';
 import { startServer, type RunningServer } from '../../service/server';
 import { bufCurl, parseBufError, parseBufJson } from '../helpers/buf-curl';
 import { realArtifacts } from '../helpers/real-artifacts';
+import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security';
 import { REDIS_URL, testEnv, type TestEnv } from './workers-harness';
 
 let server: RunningServer;
@@ -31,6 +32,7 @@ beforeAll(async () => {
     addr: '127.0.0.1:0',
     log: createLogger('test', 'silent'),
     watch: false,
+    security: ADMIN_ON,
     modules: MODULES.map((m) => (m.serviceName === 'marquee.v1.PipelineAdmin' ? createAdminModule({ settings: env.settings, swapOnPublish: false }) : m)),
   });
   url = `http://127.0.0.1:${server.port}`;
@@ -190,7 +192,8 @@ describe('every RPC through buf curl', () => {
 
   it.each(Object.entries(EVERY_RPC))('%s answers through reflection alone', async (method, { data, stream }) => {
     // a stream that does not end by itself: read its first message, then buf's own time limit ends it
-    const r = await bufCurl([...(stream ? ['--timeout', '2s'] : []), '-d', data, `${url}/${method}`]);
+    const auth = method.startsWith('marquee.v1.PipelineAdmin/') ? ['-H', `authorization: Bearer ${TEST_ADMIN_TOKEN}`] : [];
+    const r = await bufCurl([...(stream ? ['--timeout', '2s'] : []), ...auth, '-d', data, `${url}/${method}`]);
     const first = r.stdout.trim().split(/\n(?=\{)/)[0];
     expect(first, `${method}: ${r.stderr}`).toMatch(/^\{/);
     expect(JSON.parse(first)).toBeTypeOf('object');
@@ -220,16 +223,18 @@ describe('malformed request bytes', () => {
 
   function send(client: grpc.Client, method: string, kind: 'unary' | 'server' | 'bidi', bytes: Buffer): Promise<grpc.ServiceError | null> {
     const id = (b: Buffer) => b;
+    const md = new grpc.Metadata();
+    if (method.startsWith('/marquee.v1.PipelineAdmin/')) md.set('authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
     return new Promise((resolve) => {
       if (kind === 'unary') {
-        client.makeUnaryRequest(method, id, id, bytes, (err) => resolve(err));
+        client.makeUnaryRequest(method, id, id, bytes, md, (err) => resolve(err));
         return;
       }
       const stream =
         kind === 'server'
-          ? client.makeServerStreamRequest(method, id, id, bytes)
+          ? client.makeServerStreamRequest(method, id, id, bytes, md)
           : (() => {
-              const s = client.makeBidiStreamRequest(method, id, id);
+              const s = client.makeBidiStreamRequest(method, id, id, md);
               s.write(bytes);
               s.end();
               return s;

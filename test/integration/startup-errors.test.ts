@@ -49,6 +49,17 @@ describe('service start-up errors', () => {
     }
   });
 
+  it.each([
+    [{ MARQUEE_TLS_CERT: '/nonexistent/server.crt' }, /MARQUEE_TLS_CERT and MARQUEE_TLS_KEY go together; MARQUEE_TLS_KEY is missing/],
+    [{ MARQUEE_TLS_CERT: '/nonexistent/server.crt', MARQUEE_TLS_KEY: '/nonexistent/server.key' }, /MARQUEE_TLS_CERT="\/nonexistent\/server.crt": cannot read it \(ENOENT\)/],
+    [{ MARQUEE_ADMIN_TOKEN: 'short' }, /MARQUEE_ADMIN_TOKEN is too short/],
+  ])('security settings %j: one line naming the variable, exit 2', async (env, re) => {
+    const r = await runService(env as Record<string, string>);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(re);
+  });
+
   it('a bad LOG_LEVEL is named too', async () => {
     const r = await runService({ LOG_LEVEL: 'loud' });
     expect(r.code).toBe(2);

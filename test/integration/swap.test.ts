@@ -12,6 +12,7 @@ import { createAdminModule } from '../../service/admin/module';
 import { catalogModule } from '../../service/catalog/module';
 import { catalogClient, type MarqueeClient } from '../../service/client';
 import { startServer, type RunningServer } from '../../service/server';
+import { ADMIN_ON } from '../helpers/security';
 import type { RunRecord } from '../../workers/runs';
 import { REDIS_URL, runToEnd, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness';
 import * as grpc from '@grpc/grpc-js';
@@ -42,6 +43,7 @@ describe('hot swap on publish under continuous calls', () => {
         addr: '127.0.0.1:0',
         log: createLogger('test', 'silent'),
         modules: [catalogModule, createAdminModule({ settings: env.settings })],
+        security: ADMIN_ON,
         watch: false, // the swap can only come from the publish announcement
       }),
     ]);

@@ -18,6 +18,23 @@ import { subscribePublished } from './notify';
 
 /** An admin call gives up after this long (Redis slow or half-open) with UNAVAILABLE. */
 const CALL_TIMEOUT_MS = 5000;
+/** A call made while the connection is being (re)established waits this long for it. */
+const CONNECT_GRACE_MS = 1500;
+
+function readyWithin(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  if (redis.status === 'end' || redis.status === 'close') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(redis.status === 'ready'), ms);
+    redis.on('ready', onReady);
+  });
+}
 
 interface AdminRuntime {
   redis: Redis;
@@ -44,8 +61,14 @@ function runIdArg(v: unknown): string {
   return id;
 }
 
-export function createAdminModule(opts: AdminModuleOptions = {}): ServiceModule {
+export interface AdminModule extends ServiceModule {
+  /** WatchRun loops polling Redis right now (one per open, uncancelled stream) */
+  activeWatches(): number;
+}
+
+export function createAdminModule(opts: AdminModuleOptions = {}): AdminModule {
   const runtimes = new WeakMap<ServiceContext, AdminRuntime>();
+  const watches = new Set<AbortController>();
 
   const runtime = (ctx: ServiceContext): AdminRuntime => {
     let rt = runtimes.get(ctx);
@@ -81,7 +104,9 @@ export function createAdminModule(opts: AdminModuleOptions = {}): ServiceModule 
       );
     if (rt.redis.status !== 'ready') {
       if (rt.redis.status === 'wait') rt.redis.connect().catch(() => {});
-      throw down();
+      // the first connection is still being made (service just started): give it a moment; once
+      // Redis is known to be down, answer UNAVAILABLE at once
+      if (rt.lastError !== undefined || !(await readyWithin(rt.redis, CONNECT_GRACE_MS))) throw down();
     }
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -105,6 +130,7 @@ export function createAdminModule(opts: AdminModuleOptions = {}): ServiceModule 
   };
 
   return {
+    activeWatches: () => watches.size,
     protoFiles: ['marquee/v1/pipeline.proto'],
     serviceName: 'marquee.v1.PipelineAdmin',
     servingWithoutCatalog: true,
@@ -131,12 +157,19 @@ export function createAdminModule(opts: AdminModuleOptions = {}): ServiceModule 
         });
       }),
       WatchRun: async (call: grpc.ServerWritableStream<{ runId?: string }, unknown>) => {
+        // Listen for the end of the call before anything is awaited: a client that cancels (or
+        // whose deadline passes) during the run lookup must not leave a polling loop behind.
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        call.on('cancelled', stop);
+        call.on('close', stop);
+        call.on('error', stop);
+        if (call.cancelled) stop();
         const id = runIdArg(call.request.runId);
         const first = await guarded(ctx, (orch) => orch.findRun(id));
-        const ac = new AbortController();
-        call.on('cancelled', () => ac.abort());
-        call.on('close', () => ac.abort());
+        if (ac.signal.aborted) return;
         const rt = runtime(ctx);
+        watches.add(ac);
         try {
           for await (const run of rt.orch.watchRun(first.id, { signal: ac.signal })) {
             call.write({ run: runMessage(run), final: isTerminal(run) });
@@ -145,6 +178,8 @@ export function createAdminModule(opts: AdminModuleOptions = {}): ServiceModule 
           if (ac.signal.aborted) return;
           if (err instanceof RunNotFoundError) throw notFound(err.message, [], 'RUN_NOT_FOUND');
           throw unavailable(`lost Redis while watching run ${first.id}: ${(err as Error).message}; watch again once Redis is back`, 'REDIS_UNAVAILABLE');
+        } finally {
+          watches.delete(ac);
         }
         if (!ac.signal.aborted) call.end();
       },

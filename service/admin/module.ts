@@ -62,7 +62,7 @@ function runIdArg(v: unknown): string {
 }
 
 export interface AdminModule extends ServiceModule {
-  /** WatchRun loops polling Redis right now (one per open, uncancelled stream) */
+  /** WatchRun handlers alive right now (looking the run up or polling it), one per open stream */
   activeWatches(): number;
 }
 
@@ -165,23 +165,24 @@ export function createAdminModule(opts: AdminModuleOptions = {}): AdminModule {
         call.on('close', stop);
         call.on('error', stop);
         if (call.cancelled) stop();
-        const id = runIdArg(call.request.runId);
-        const first = await guarded(ctx, (orch) => orch.findRun(id));
-        if (ac.signal.aborted) return;
-        const rt = runtime(ctx);
         watches.add(ac);
         try {
-          for await (const run of rt.orch.watchRun(first.id, { signal: ac.signal })) {
-            call.write({ run: runMessage(run), final: isTerminal(run) });
-          }
-        } catch (err) {
+          const id = runIdArg(call.request.runId);
+          const first = await guarded(ctx, (orch) => orch.findRun(id));
           if (ac.signal.aborted) return;
-          if (err instanceof RunNotFoundError) throw notFound(err.message, [], 'RUN_NOT_FOUND');
-          throw unavailable(`lost Redis while watching run ${first.id}: ${(err as Error).message}; watch again once Redis is back`, 'REDIS_UNAVAILABLE');
+          try {
+            for await (const run of runtime(ctx).orch.watchRun(first.id, { signal: ac.signal })) {
+              call.write({ run: runMessage(run), final: isTerminal(run) });
+            }
+          } catch (err) {
+            if (ac.signal.aborted) return;
+            if (err instanceof RunNotFoundError) throw notFound(err.message, [], 'RUN_NOT_FOUND');
+            throw unavailable(`lost Redis while watching run ${first.id}: ${(err as Error).message}; watch again once Redis is back`, 'REDIS_UNAVAILABLE');
+          }
+          if (!ac.signal.aborted) call.end();
         } finally {
           watches.delete(ac);
         }
-        if (!ac.signal.aborted) call.end();
       },
     }),
     async start(ctx) {

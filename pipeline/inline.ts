@@ -3,7 +3,7 @@ import type { Logger } from './log';
 import type { Manifest } from './types';
 import { newRunContext, type Progress } from './stages/context';
 import { BUILD_STAGES, STAGE_FNS } from './stages/registry';
-import { publishVersion, pruneVersions, writeStageResult } from './artifacts/store';
+import { discardUnpublished, publishVersion, pruneVersions, writeStageResult } from './artifacts/store';
 
 export interface InlineOptions {
   onProgress?: (p: Progress) => void;
@@ -24,12 +24,19 @@ export async function runInline(config: Config, opts: InlineOptions = {}): Promi
   const ctx = await newRunContext(config, { runId: opts.runId, log: opts.log, onProgress: opts.onProgress });
   const { runId, version, dir, log } = ctx;
   log.info({ runId, version, dataDir: config.dataDir }, 'inline run started');
-  for (const stage of BUILD_STAGES) {
-    const result = await STAGE_FNS[stage](ctx);
-    await writeStageResult(dir, result);
-    log.info({ stage, ms: result.ms, counts: result.counts }, 'stage done');
+  let manifest: Manifest;
+  try {
+    for (const stage of BUILD_STAGES) {
+      const result = await STAGE_FNS[stage](ctx);
+      await writeStageResult(dir, result);
+      log.info({ stage, ms: result.ms, counts: result.counts }, 'stage done');
+    }
+    manifest = await publishVersion(config.artifactsDir, version, runId);
+  } catch (err) {
+    // nothing was published: leave no half-built version dir behind
+    if (await discardUnpublished(config.artifactsDir, version).catch(() => false)) log.info({ version }, 'removed the unpublished version dir of the failed run');
+    throw err;
   }
-  const manifest = await publishVersion(config.artifactsDir, version, runId);
   const pruned = await pruneVersions(config.artifactsDir, config.keepVersions);
   log.info({ version, pruned }, 'published');
   return { runId, version, dir, manifest, pruned };

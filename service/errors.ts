@@ -20,7 +20,8 @@ export class RpcError extends Error implements Partial<grpc.StatusObject> {
   readonly suggestions: string[];
   readonly reason: string;
 
-  constructor(code: grpc.status, message: string, opts: { reason?: string; suggestions?: string[] } = {}) {
+  constructor(code: grpc.status, text: string, opts: { reason?: string; suggestions?: string[] } = {}) {
+    const message = redactPaths(text);
     super(message);
     this.name = 'RpcError';
     this.code = code;
@@ -39,6 +40,26 @@ export class RpcError extends Error implements Partial<grpc.StatusObject> {
 }
 
 export const SUGGESTIONS_TRAILER = 'marquee-suggestions-bin';
+
+/** Server directories and the setting names callers see instead (longest first). */
+const redactions: [string, string][] = [];
+
+/**
+ * Callers see setting names, never the server's paths: every error message has the configured
+ * directories replaced by their variable (`/srv/marquee/data/artifacts/v1` -> `MARQUEE_ARTIFACTS_DIR/v1`).
+ * Messages are written that way to begin with; this is the safety net for text from libraries.
+ */
+export function registerPathRedaction(dir: string, label: string): void {
+  if (!dir || dir === '/' || redactions.some(([d]) => d === dir)) return;
+  redactions.push([dir, label]);
+  redactions.sort((a, b) => b[0].length - a[0].length);
+}
+
+export function redactPaths(text: string): string {
+  let out = text;
+  for (const [dir, label] of redactions) if (out.includes(dir)) out = out.split(dir).join(label);
+  return out;
+}
 const MAX_DETAIL_SUGGESTIONS = 20;
 const ERROR_DOMAIN = 'marquee.v1';
 

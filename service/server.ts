@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ConfigError, type Config } from '../pipeline/config';
+import { ConfigError, PROJECT_ROOT, type Config } from '../pipeline/config';
+import { registerPathRedaction } from './errors';
 import { createLogger, type Logger } from '../pipeline/log';
 import { rejectMalformed, strictDefinition, wrapImplementation } from './handlers';
 import { MODULES, type ServiceContext, type ServiceModule } from './modules';
@@ -55,6 +56,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   for (const m of modules) for (const e of m.extensions ?? []) holder.registerExtension(e);
 
   const security = opts.security ?? loadSecuritySettings();
+  registerPathRedaction(config.artifactsDir, 'MARQUEE_ARTIFACTS_DIR');
+  registerPathRedaction(config.modelDir, 'MARQUEE_MODEL_DIR');
+  registerPathRedaction(config.dataDir, 'MARQUEE_DATA_DIR');
+  registerPathRedaction(PROJECT_ROOT, '<service dir>');
   const server = new grpc.Server({
     // Answer big fuzzy/ambiguity errors and director filmographies without hitting defaults.
     'grpc.max_send_message_length': 16 * 1024 * 1024,

@@ -95,7 +95,7 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   get(): CatalogState {
     if (!this.current) {
       throw unavailable(
-        `no catalog version is loaded yet: the service is waiting for one to be published in ${this.artifactsDir} (run the pipeline)`,
+        'no catalog version is loaded yet: the service is waiting for one to be published in MARQUEE_ARTIFACTS_DIR (run the pipeline, e.g. npm run pipeline -- --inline)',
         'CATALOG_NOT_LOADED',
       );
     }

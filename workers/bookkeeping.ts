@@ -7,6 +7,7 @@ import type { StageName } from '../pipeline/types';
 import type { Progress } from '../pipeline/stages/context';
 import type { StagePayload } from './flow';
 import type { RunStore } from './runs';
+import { discardUnpublished } from '../pipeline/artifacts/store';
 import type { StageSummary } from './processors/stage';
 
 function errMsg(err: unknown): string {
@@ -60,6 +61,10 @@ export function attachBookkeeping(
         if (state === 'failed') {
           log.error({ runId: job.data.runId, stage, attempt, err: err.message }, 'stage failed for good; the run fails');
           await store.runFailed(job.data.runId, stage, err.message);
+          // the run will never publish: leave no half-built version dir behind
+          if (await discardUnpublished(job.data.artifactsDir, job.data.version)) {
+            log.info({ runId: job.data.runId, version: job.data.version }, 'removed the unpublished version dir of the failed run');
+          }
         } else {
           log.warn({ runId: job.data.runId, stage, attempt, state, err: err.message }, 'stage attempt failed; retrying');
           await store.stageRetrying(job.data.runId, stage, attempt, err.message);

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { Manifest, Movie } from '../types';
 import { readJsonl } from './files';
-import { FILES, readCurrent, readManifest, versionDir } from './store';
+import { checkManifestFiles, FILES, readCurrent, readManifest, UnsafeManifestError, versionDir, versionFile } from './store';
 
 export interface LoadedVersion {
   version: string;
@@ -14,9 +13,15 @@ export interface LoadedVersion {
 export async function loadVersion(artifactsDir: string, version: string): Promise<LoadedVersion> {
   const dir = versionDir(artifactsDir, version);
   const manifest = await readManifest(artifactsDir, version);
+  try {
+    checkManifestFiles(dir, manifest);
+  } catch (err) {
+    if (err instanceof UnsafeManifestError) throw new UnsafeManifestError(`version ${version} refused: ${err.message}`);
+    throw err;
+  }
   const movies: Movie[] = [];
   const intern = stringInterner();
-  for await (const m of readJsonl<Movie>(path.join(dir, manifest.files.catalog ?? FILES.catalog))) {
+  for await (const m of readJsonl<Movie>(versionFile(dir, manifest.files.catalog ?? FILES.catalog, 'catalog'))) {
     movies.push(internNames(m, intern));
   }
   return { version, dir, manifest, movies };

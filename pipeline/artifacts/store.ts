@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -124,15 +124,72 @@ export async function readCurrent(artifactsDir: string): Promise<string | null> 
   return v.length > 0 ? v : null;
 }
 
+/** A manifest names a file outside its version dir: the version is refused, never read. */
+export class UnsafeManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeManifestError';
+  }
+}
+
+/**
+ * The path of a file a manifest names (relative to the version dir), refusing absolute paths,
+ * `..` escapes and symlinks that lead out of the dir: a version dir is data, not a pointer into
+ * the server's file system.
+ */
+export function versionFile(dir: string, rel: unknown, role: string): string {
+  const bad = (why: string) => new UnsafeManifestError(`manifest.files.${role} = ${JSON.stringify(String(rel).slice(0, 100))} ${why}`);
+  if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw bad('is not a file name');
+  if (path.isAbsolute(rel)) throw bad('is an absolute path; files must be named relative to the version directory');
+  const root = path.resolve(dir);
+  const abs = path.resolve(root, rel);
+  const inside = (p: string, r: string) => p === r || p.startsWith(r + path.sep);
+  if (!inside(abs, root)) throw bad('points outside the version directory');
+  if (existsSync(abs) && !inside(realpathSync(abs), realpathSync(root))) throw bad('is a link that leads outside the version directory');
+  return abs;
+}
+
+/** Checks every file a manifest names (see versionFile); throws UnsafeManifestError. */
+export function checkManifestFiles(dir: string, manifest: Manifest): void {
+  for (const [role, rel] of Object.entries(manifest.files ?? {})) versionFile(dir, rel, role);
+}
+
 export async function readManifest(artifactsDir: string, version: string): Promise<Manifest> {
   return JSON.parse(await readFile(path.join(versionDir(artifactsDir, version), FILES.manifest), 'utf8')) as Manifest;
 }
 
 /**
- * Keep the newest `keep` published versions (and always CURRENT); remove older ones.
- * Unpublished dirs (no manifest) are removed only when older than `staleMs`, since a run may be writing them.
+ * Removes the dir of a version that was never published (a failed run's leftovers). Never touches
+ * CURRENT or a version with a manifest. Returns whether anything was removed.
  */
-export async function pruneVersions(artifactsDir: string, keep: number, staleMs = 24 * 3600_000): Promise<string[]> {
+export async function discardUnpublished(artifactsDir: string, version: string): Promise<boolean> {
+  if (!isVersionName(version)) return false;
+  const dir = versionDir(artifactsDir, version);
+  if (!existsSync(dir) || existsSync(path.join(dir, FILES.manifest))) return false;
+  if ((await readCurrent(artifactsDir)) === version) return false;
+  await rm(dir, { recursive: true, force: true });
+  return true;
+}
+
+/** Newest modification time of a dir and its direct entries (stages write their results there). */
+async function lastWritten(dir: string): Promise<number> {
+  let newest = (await stat(dir)).mtimeMs;
+  for (const e of await readdir(dir)) {
+    const s = await stat(path.join(dir, e)).catch(() => null);
+    if (s && s.mtimeMs > newest) newest = s.mtimeMs;
+  }
+  return newest;
+}
+
+/** Unpublished dirs untouched for this long are orphans (a run that died without cleaning up). */
+export const ORPHAN_AFTER_MS = 2 * 3600_000;
+
+/**
+ * Keep the newest `keep` published versions (and always CURRENT); remove older ones, and orphans:
+ * unpublished dirs nothing has written to for `orphanAfterMs` (a run in progress writes its stage
+ * results there; a failed run removes its own dir at once).
+ */
+export async function pruneVersions(artifactsDir: string, keep: number, orphanAfterMs = ORPHAN_AFTER_MS): Promise<string[]> {
   if (!existsSync(artifactsDir)) return [];
   const current = await readCurrent(artifactsDir);
   const names = (await readdir(artifactsDir)).filter(isVersionName).sort().reverse();
@@ -150,9 +207,8 @@ export async function pruneVersions(artifactsDir: string, keep: number, staleMs 
         kept++;
         continue;
       }
-    } else {
-      const age = Date.now() - (await stat(dir)).mtimeMs;
-      if (age < staleMs) continue;
+    } else if (Date.now() - (await lastWritten(dir)) < orphanAfterMs) {
+      continue;
     }
     await rm(dir, { recursive: true, force: true });
     removed.push(name);

@@ -73,7 +73,7 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
           kind: 'unavailable',
           error:
             `the version was embedded with ${modelId} (fingerprint ${spec.fingerprint.slice(0, 12)}), but the model ` +
-            `under MARQUEE_MODEL_DIR=${config.modelDir} differs (fingerprint ${e.fingerprint.slice(0, 12)}); ` +
+            `under MARQUEE_MODEL_DIR differs (fingerprint ${e.fingerprint.slice(0, 12)}); ` +
             'point MARQUEE_MODEL_DIR at the same model files the pipeline used',
         };
       }

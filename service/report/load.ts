@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import type { LoadedVersion } from '../../pipeline/artifacts/reader';
-import { versionDir } from '../../pipeline/artifacts/store';
+import { UnsafeManifestError, versionDir, versionFile } from '../../pipeline/artifacts/store';
 import { EDA_FILES } from '../../pipeline/eda/paths';
 import type { EdaSummary } from '../../pipeline/eda/summary-types';
 import type { Manifest } from '../../pipeline/types';
@@ -23,24 +23,32 @@ export interface LoadedReport {
   summaryJson: string;
 }
 
-/** The version's EDA output, or why it cannot be had. */
+/** The version's EDA output, or why it cannot be had (messages name the version, never server paths). */
 async function readReport(dir: string, version: string, manifest: Manifest | null): Promise<LoadedReport | string> {
   // manifest.files says where the eda stage put its files; fall back to the standard names
   const reportRelativePath = manifest?.files?.edaReport ?? EDA_FILES.report;
   const summaryRelativePath = manifest?.files?.edaSummary ?? EDA_FILES.summary;
-  const summaryPath = path.join(dir, summaryRelativePath);
-  const reportPath = path.join(dir, reportRelativePath);
-  const missing = [summaryPath, reportPath].filter((p) => !existsSync(p));
+  let summaryPath: string;
+  let reportPath: string;
+  try {
+    summaryPath = versionFile(dir, summaryRelativePath, 'edaSummary');
+    reportPath = versionFile(dir, reportRelativePath, 'edaReport');
+  } catch (err) {
+    if (err instanceof UnsafeManifestError) return `version ${version} is refused: its ${err.message}`;
+    throw err;
+  }
+  const missing = [summaryRelativePath, reportRelativePath].filter((rel, i) => !existsSync([summaryPath, reportPath][i]));
   if (missing.length > 0) {
-    return `version ${version} has no EDA report (${missing.map((p) => path.relative(dir, p)).join(' and ')} missing in ${dir}); it was built without the eda stage: rebuild it with \`npm run pipeline -- --inline\``;
+    return `version ${version} has no EDA report (${missing.join(' and ')} missing in its directory); it was built without the eda stage: rebuild it with \`npm run pipeline -- --inline\``;
   }
   const summaryJson = await readFile(summaryPath, 'utf8');
   let summary: EdaSummary;
   try {
     summary = JSON.parse(summaryJson) as EdaSummary;
-  } catch (e) {
-    return `the EDA summary of version ${version} (${summaryPath}) is not valid JSON (${(e as Error).message}); re-run the eda stage`;
+  } catch {
+    return `the EDA summary of version ${version} (${summaryRelativePath}) is not valid JSON; re-run the eda stage`;
   }
+  if (!isSummary(summary)) return `the EDA summary of version ${version} (${summaryRelativePath}) is not an EDA summary; re-run the eda stage`;
   return {
     version,
     dir,
@@ -51,6 +59,18 @@ async function readReport(dir: string, version: string, manifest: Manifest | nul
     summary,
     summaryJson,
   };
+}
+
+/** The parts reportSummaryMessage reads, present with the right shapes (a foreign JSON file is not one). */
+function isSummary(s: unknown): s is EdaSummary {
+  const o = s as Partial<EdaSummary> | null;
+  return (
+    typeof o === 'object' && o !== null &&
+    typeof o.catalog === 'object' && o.catalog !== null && typeof o.catalog.movies === 'number' &&
+    typeof o.genres === 'object' && o.genres !== null && Array.isArray(o.genres.top) &&
+    Array.isArray(o.releasesPerYear) && typeof o.runtime === 'object' && o.runtime !== null && Array.isArray(o.runtime.bins) &&
+    typeof o.quality === 'object' && o.quality !== null
+  );
 }
 
 /**
@@ -85,7 +105,7 @@ export async function loadReportOf(artifactsDir: string, version: string): Promi
       : [];
     const nearest = known.length ? closest(version, known) : undefined;
     const suggestions = nearest ? [nearest, ...known.filter((k) => k !== nearest)].slice(0, 5) : [];
-    throw notFound(`no artifact version ${version} in ${artifactsDir}`, suggestions, 'VERSION_NOT_FOUND');
+    throw notFound(`no artifact version ${version} in MARQUEE_ARTIFACTS_DIR`, suggestions, 'VERSION_NOT_FOUND');
   }
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = existsSync(manifestPath) ? (JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest) : null;

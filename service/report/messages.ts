@@ -8,9 +8,7 @@ export function reportSummaryMessage(r: LoadedReport, serving: boolean, omitJson
   return {
     location: {
       version: r.version,
-      reportPath: r.reportPath,
       reportRelativePath: r.reportRelativePath,
-      summaryPath: r.summaryPath,
       summaryRelativePath: r.summaryRelativePath,
       serving,
     },

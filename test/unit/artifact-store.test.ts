@@ -119,6 +119,7 @@ describe('artifact store', () => {
     const stale = newVersionId('stalestale', new Date(t - 10_000));
     await prepareVersionDir(artifacts, stale);
     const old = new Date(Date.now() - 48 * 3600_000);
+    await utimes(path.join(artifacts, stale, 'stages'), old, old);
     await utimes(path.join(artifacts, stale), old, old);
     await mkdir(path.join(artifacts, '_cache'));
 

@@ -60,7 +60,11 @@ export type QuarantineReason =
   | 'unparsable_literal'
   /** a literal that parses but has the wrong shape (a number where a list of dicts belongs, ...) */
   | 'unexpected_literal'
-  | 'duplicate_id';
+  | 'duplicate_id'
+  /** a field longer than its bound (pipeline/etl/field-limits.ts): published, it would break clients */
+  | 'oversized_field'
+  /** bytes that are not UTF-8 in some field: not published silently changed */
+  | 'invalid_utf8';
 
 export const STAGES = ['extract', 'transform', 'eda', 'embed', 'index', 'publish'] as const;
 export type StageName = (typeof STAGES)[number];

@@ -16,6 +16,7 @@ import {
   type MovieNestedColumn,
 } from './extracted';
 import { BufferedJsonlWriter } from './lines';
+import { checkFields } from './field-limits';
 import { checkRow, literalFailure, quarantineRecord } from './rows';
 
 /** Where records come from: readCsvRecords on this thread, or CsvReaderThread.read. */
@@ -103,10 +104,17 @@ export async function readTable(
         sink.reject(quarantineRecord(table, src.file, rec, check.reason, check.detail, check.id));
         continue;
       }
+      const bad = checkFields(table, rec.header, rec.fields);
+      if (bad) {
+        sink.reject(quarantineRecord(table, src.file, rec, bad.reason, `${bad.detail} (line ${rec.line})`, String(check.id)));
+        continue;
+      }
       const pending = onRow(rec, check.id, src.file);
       if (pending) await pending; // writer backpressure
     }
     inputs.push({ table, file: src.file, path: src.path, bytes: digest.bytes, sha256: digest.sha256 });
+    // every invalid sequence counted, whether or not its row was kept for another reason
+    sink.add(`${table}_invalid_utf8_sequences`, digest.invalidUtf8 ?? 0);
   }
   return inputs;
 }

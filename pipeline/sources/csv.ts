@@ -3,11 +3,14 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
+import { Utf8Guard } from './utf8-guard';
 
 /** Size and sha256 of a file's bytes as stored (compressed, for .gz), filled in while it streams. */
 export interface FileDigest {
   bytes: number;
   sha256: string;
+  /** invalid UTF-8 sequences found (each marked with INVALID_UTF8_MARK in the text; see utf8-guard.ts) */
+  invalidUtf8?: number;
 }
 
 export interface CsvRecord {
@@ -96,7 +99,9 @@ export async function* readCsvRecords(
     });
     upstream = upstream.pipe(gunzip);
   }
-  upstream.pipe(parser);
+  const guard = new Utf8Guard();
+  guard.on('error', (e) => parser.destroy(e));
+  upstream.pipe(guard).pipe(parser);
 
   let header: string[] | null = null;
   try {
@@ -116,4 +121,5 @@ export async function* readCsvRecords(
   }
   digest.bytes = hasher.bytes;
   digest.sha256 = hasher.digest();
+  digest.invalidUtf8 = guard.invalidSequences;
 }

@@ -93,10 +93,11 @@ describe('readCsvRecords', () => {
     const plain = await readAll('b.csv', csv);
     const zipped = await readAll('b.csv.gz', gz);
     expect(zipped.rows.map((r) => r.fields)).toEqual(plain.rows.map((r) => r.fields));
-    expect(zipped.digest).toEqual({ bytes: gz.length, sha256: createHash('sha256').update(gz).digest('hex') });
+    expect(zipped.digest).toEqual({ bytes: gz.length, sha256: createHash('sha256').update(gz).digest('hex'), invalidUtf8: 0 });
     expect(plain.digest).toEqual({
       bytes: Buffer.byteLength(csv),
       sha256: createHash('sha256').update(csv).digest('hex'),
+      invalidUtf8: 0,
     });
   });
 

@@ -19,7 +19,7 @@ export interface WorkerSettings {
   stages: QueueStage[];
   /** jobs processed in parallel per stage (env MARQUEE_CONCURRENCY=embed=2,eda=1 or MARQUEE_CONCURRENCY_<STAGE>) */
   concurrency: Record<QueueStage, number>;
-  /** stages run as BullMQ sandboxed processors in a child process (env MARQUEE_SANDBOXED; default embed) */
+  /** stages run as BullMQ sandboxed processors in a child process (env MARQUEE_SANDBOXED; default transform,eda,embed) */
   sandboxed: QueueStage[];
   /** job lock; renewed at half of it (env MARQUEE_LOCK_DURATION_MS) */
   lockDurationMs: number;
@@ -111,6 +111,8 @@ export function loadOrchestrationSettings(env: NodeJS.ProcessEnv = process.env):
   };
 }
 
+export const DEFAULT_SANDBOXED: readonly QueueStage[] = ['transform', 'eda', 'embed'];
+
 export interface WorkerFlags {
   stages?: string;
   concurrency?: string;
@@ -122,13 +124,17 @@ export function loadWorkerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessE
   return {
     stages: parseStageList(flags.stages ? '--stages' : 'MARQUEE_STAGES', flags.stages ?? env.MARQUEE_STAGES, QUEUE_STAGES),
     concurrency: perStage(env, 'MARQUEE_CONCURRENCY', flags.concurrency ?? env.MARQUEE_CONCURRENCY, 1, 1, 64),
+    // the stages with long synchronous stretches on their thread run in a child, so the worker's
+    // event loop always renews its locks on time (extract and index already work on threads)
     sandboxed: parseStageList(
       flags.sandboxed ? '--sandboxed' : 'MARQUEE_SANDBOXED',
       flags.sandboxed ?? env.MARQUEE_SANDBOXED,
-      ['embed'],
+      DEFAULT_SANDBOXED,
     ),
-    lockDurationMs: int(env, 'MARQUEE_LOCK_DURATION_MS', 60_000, 500, 3_600_000),
-    stalledIntervalMs: int(env, 'MARQUEE_STALLED_INTERVAL_MS', 30_000, 200, 3_600_000),
+    // A dead worker's job is taken over once its lock expires (at most the lock duration after the
+    // last renewal, renewed every half of it) and a stall check runs: about 10-25 s with these.
+    lockDurationMs: int(env, 'MARQUEE_LOCK_DURATION_MS', 20_000, 500, 3_600_000),
+    stalledIntervalMs: int(env, 'MARQUEE_STALLED_INTERVAL_MS', 5_000, 200, 3_600_000),
     maxStalledCount: int(env, 'MARQUEE_MAX_STALLED', 2, 0, 100),
     shutdownGraceMs: int(env, 'MARQUEE_SHUTDOWN_GRACE_MS', 10 * 60_000, 0, 24 * 3_600_000),
     rebuildCron: cron === undefined || cron.trim() === '' ? undefined : cron.trim(),

@@ -14,12 +14,11 @@ describe('embed worker killed mid-stage, then another one stopped mid-stage', ()
   let killed: SpawnedProcess;
   let survivor: SpawnedProcess;
   let survivorExit: { code: number | null; signal: NodeJS.Signals | null };
+  let recoveryMs: number;
 
   beforeAll(async () => {
     env = await testEnv('stall', {
-      // short lock and stall check so a dead worker's job is taken over in ~2 s (defaults: 60 s / 30 s)
-      MARQUEE_LOCK_DURATION_MS: '2000',
-      MARQUEE_STALLED_INTERVAL_MS: '1000',
+      // the default lock duration and stall check: recovery must take well under 30 s as shipped
       // test hook: embed sleeps (reporting progress) before its work, so it can be caught in the middle
       MARQUEE_TEST_STAGE_DELAY_MS: 'embed=5000',
     });
@@ -39,13 +38,15 @@ describe('embed worker killed mid-stage, then another one stopped mid-stage', ()
     killed = embedders.find((w) => holder!.endsWith(`:${w.pid}`))!;
     survivor = embedders.find((w) => w !== killed)!;
     killed.proc.kill('SIGKILL');
+    const killedAt = Date.now();
 
     // 2. the other embed worker takes the stalled job over; once it is under way there, SIGTERM it:
     //    it must finish the job (graceful shutdown) and only then exit
     await waitFor('embed to be taken over', async () => {
       const e = (await env.orch.getRun(started.id))?.stages.find((s) => s.stage === 'embed');
       return e?.status === 'active' && e.worker?.endsWith(`:${survivor.pid}`) && (e.progress?.done ?? 0) > 0;
-    }, 30_000, 50);
+    }, 40_000, 50);
+    recoveryMs = Date.now() - killedAt;
     survivor.proc.kill('SIGTERM');
     survivorExit = await survivor.exited;
     run = await runToEnd(env.orch, started.id);
@@ -54,6 +55,10 @@ describe('embed worker killed mid-stage, then another one stopped mid-stage', ()
   afterAll(async () => {
     await Promise.all([others, ...embedders].filter(Boolean).map((w) => w.stop()));
     await env?.cleanup();
+  });
+
+  it('with the default lock settings, the killed worker’s job is taken over in under 30 s', () => {
+    expect(recoveryMs).toBeLessThan(30_000);
   });
 
   it('the killed worker’s job is recovered by the other worker and the run completes', () => {

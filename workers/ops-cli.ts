@@ -21,6 +21,9 @@ export const OPS_USAGE = `npm run pipeline -- <command> [options]      (REDIS_UR
   schedule set CRON [--tz Z] rebuild periodically, e.g. "0 3 * * *" (BullMQ job scheduler)
   schedule off               stop rebuilding periodically
   --json                     machine-readable output (rebuild, status, runs, schedule)
+  --server HOST:PORT         rebuild, status, watch and runs through the service's admin RPCs instead of Redis
+                             (env MARQUEE_SERVER; sends MARQUEE_ADMIN_TOKEN; TLS with MARQUEE_TLS_CA, and for
+                             mutual TLS MARQUEE_TLS_CLIENT_CERT + MARQUEE_TLS_CLIENT_KEY)
   --inline                   build in-process without Redis (see --inline --help)`;
 
 export async function runOpsCli(argv: string[]): Promise<number> {
@@ -35,6 +38,7 @@ export async function runOpsCli(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       'data-dir': { type: 'string' },
       'artifacts-dir': { type: 'string' },
+      server: { type: 'string' },
     },
     strict: true,
   });
@@ -47,6 +51,8 @@ export async function runOpsCli(argv: string[]): Promise<number> {
     console.error(`unknown command ${JSON.stringify(cmd)}\n${OPS_USAGE}`);
     return 2;
   }
+  const server = values.server ?? process.env.MARQUEE_SERVER;
+  if (server) return runRemote(cmd, rest, server, Boolean(values.json), Boolean(values.watch), values.limit);
   const config = loadConfig({
     ...(values['data-dir'] && { dataDir: values['data-dir'] }),
     ...(values['artifacts-dir'] && { artifactsDir: values['artifacts-dir'] }),
@@ -123,12 +129,61 @@ export async function runOpsCli(argv: string[]): Promise<number> {
   }
 }
 
+/** What the run commands need: the Orchestrator (Redis) or RemoteRunOps (the admin RPCs). */
+interface RunOps {
+  findRun(id?: string): Promise<RunRecord>;
+  watchRun(runId: string, opts: { signal?: AbortSignal }): AsyncGenerator<RunRecord>;
+}
+
 /** The run named (id or unique prefix), else the active one, else the latest. */
-function pickRun(orch: Orchestrator, id: string | undefined): Promise<RunRecord> {
+function pickRun(orch: RunOps, id: string | undefined): Promise<RunRecord> {
   return orch.findRun(id);
 }
 
-async function watch(orch: Orchestrator, runId: string): Promise<number> {
+/** rebuild/status/watch/runs through the service (`--server`): exit 3 not found, 4 unavailable, 5 refused. */
+async function runRemote(cmd: string, rest: string[], server: string, json: boolean, follow: boolean, limitArg?: string): Promise<number> {
+  if (cmd === 'schedule') throw new ConfigError('schedule talks to Redis directly; run it without --server (REDIS_URL)');
+  const { RemoteRunOps, remoteAuthFromEnv } = await import('../service/admin/remote');
+  const { checkListenAddr } = await import('../pipeline/config');
+  checkListenAddr('--server', server, 'localhost:50051');
+  const ops = new RemoteRunOps(server, remoteAuthFromEnv());
+  try {
+    switch (cmd) {
+      case 'rebuild': {
+        const { run, created } = await ops.startRebuild();
+        if (json && !follow) console.log(JSON.stringify({ created, run }, null, 2));
+        else console.log(created ? `Started run ${run.id} (version ${run.version})` : `A run is already in progress: ${run.id} (${run.status}); not starting another`);
+        return follow ? await watch(ops, run.id) : 0;
+      }
+      case 'status': {
+        const run = await pickRun(ops, rest[0]);
+        console.log(json ? JSON.stringify(run, null, 2) : formatRun(run));
+        return 0;
+      }
+      case 'watch':
+        return await watch(ops, (await pickRun(ops, rest[0])).id);
+      case 'runs': {
+        const limit = limitArg === undefined ? 20 : Number(limitArg);
+        if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit ${limitArg}: expected a whole number >= 1`);
+        const runs = await ops.listRuns(limit);
+        if (json) console.log(JSON.stringify(runs, null, 2));
+        else if (runs.length === 0) console.log('no runs yet');
+        else for (const r of runs) console.log(formatRunLine(r));
+        return 0;
+      }
+    }
+    return 2;
+  } catch (err) {
+    const e = err as { code?: number; details?: string };
+    if (typeof e.code !== 'number' || e.details === undefined) throw err;
+    console.error(`error: ${e.details} (${server})`);
+    return e.code === 5 ? 3 : e.code === 16 || e.code === 7 ? 5 : 4; // NOT_FOUND; UNAUTHENTICATED / PERMISSION_DENIED; else
+  } finally {
+    await ops.close();
+  }
+}
+
+async function watch(orch: RunOps, runId: string): Promise<number> {
   const renderer = createRunRenderer(process.stderr);
   const ac = new AbortController();
   const onSig = () => ac.abort();

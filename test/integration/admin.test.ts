@@ -3,6 +3,7 @@
 // its end, and the service then serves the version it published (learned through pub/sub: the
 // CURRENT file watcher is off here). Without Redis the admin RPCs answer UNAVAILABLE while the
 // catalog keeps being served.
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,6 +151,27 @@ describe('PipelineAdmin with Redis and a worker', () => {
     const again = await watchAll(admin, id);
     expect(again).toHaveLength(1);
     expect(again[0].final).toBe(true);
+  });
+
+  it('the ops CLI follows runs through the admin RPCs with the token (--server), and is refused without it', async () => {
+    const cli = (env2: NodeJS.ProcessEnv, ...args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', 'workers/cli.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env2 } });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d));
+        p.stderr.on('data', (d: Buffer) => (err += d));
+        p.on('close', (code) => resolve({ code, out, err }));
+      });
+    const id = starts[0].run.runId as string;
+    const ok = await cli({ MARQUEE_ADMIN_TOKEN: TEST_ADMIN_TOKEN }, 'status', id.slice(0, 8), '--json', '--server', server.addr);
+    expect(ok.code, ok.err).toBe(0);
+    const run = JSON.parse(ok.out);
+    expect(run).toMatchObject({ id, status: 'completed', publishedVersion: starts[0].run.version });
+    expect(run.stages.map((s: { stage: string; status: string }) => s.status)).toEqual(['completed', 'completed', 'completed', 'completed', 'completed', 'completed']);
+    const denied = await cli({ MARQUEE_ADMIN_TOKEN: '' }, 'runs', '--server', server.addr);
+    expect(denied.code).toBe(5);
+    expect(denied.err).toMatch(/needs a token: send the header authorization: Bearer <MARQUEE_ADMIN_TOKEN>/);
   });
 });
 

@@ -131,10 +131,11 @@ export function loadWorkerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessE
       flags.sandboxed ?? env.MARQUEE_SANDBOXED,
       DEFAULT_SANDBOXED,
     ),
-    // A dead worker's job is taken over once its lock expires (at most the lock duration after the
-    // last renewal, renewed every half of it) and a stall check runs: about 10-25 s with these.
-    lockDurationMs: int(env, 'MARQUEE_LOCK_DURATION_MS', 20_000, 500, 3_600_000),
-    stalledIntervalMs: int(env, 'MARQUEE_STALLED_INTERVAL_MS', 5_000, 200, 3_600_000),
+    // A dead worker's job is taken over once its lock expires (5-10 s after the last renewal, which
+    // comes every half of the duration) and a stall check runs (every 3 s): about 5-13 s, plus the
+    // new holder's start. Heavy stages run sandboxed, so renewals are never late.
+    lockDurationMs: int(env, 'MARQUEE_LOCK_DURATION_MS', 10_000, 500, 3_600_000),
+    stalledIntervalMs: int(env, 'MARQUEE_STALLED_INTERVAL_MS', 3_000, 200, 3_600_000),
     maxStalledCount: int(env, 'MARQUEE_MAX_STALLED', 2, 0, 100),
     shutdownGraceMs: int(env, 'MARQUEE_SHUTDOWN_GRACE_MS', 10 * 60_000, 0, 24 * 3_600_000),
     rebuildCron: cron === undefined || cron.trim() === '' ? undefined : cron.trim(),

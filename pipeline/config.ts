@@ -10,6 +10,8 @@ export type EmbedderChoice = 'auto' | 'transformers' | 'catalog';
 
 export interface Config {
   dataDir: string;
+  /** the streaming-platform catalogs and their ratings; null: none (the run builds TMDB only) */
+  platformsDir: string | null;
   artifactsDir: string;
   grpcAddr: string;
   redisUrl: string;
@@ -32,6 +34,24 @@ const INPUT_RE = /^(movies_dataset|movies_metadata|credits|keywords).*\.csv(\.gz
 
 function hasInputs(dir: string): boolean {
   return existsSync(dir) && readdirSync(dir).some((f) => INPUT_RE.test(f));
+}
+
+const PLATFORM_INPUT_RE = /^(amazon|disney|hulu|netflix)[a-z_]*_titles.*\.csv(\.gz)?$/i;
+
+function hasPlatformInputs(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).some((f) => PLATFORM_INPUT_RE.test(f));
+}
+
+/**
+ * Where the platform catalogs are when MARQUEE_PLATFORMS_DIR is not set: `platforms/` inside the
+ * TMDB data dir, else beside it (data/raw/platforms; ../shared/data/platforms beside
+ * ../shared/data/tmdb); null when neither holds title lists.
+ */
+export function defaultPlatformsDir(dataDir: string): string | null {
+  for (const dir of [path.join(dataDir, 'platforms'), path.join(dataDir, '..', 'platforms')]) {
+    if (hasPlatformInputs(dir)) return path.resolve(dir);
+  }
+  return null;
 }
 
 /** data/raw when it holds inputs, else the shared partial TMDB copy beside the repo. */
@@ -84,8 +104,17 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
   }
   const resolveDir = (p: string) => path.resolve(PROJECT_ROOT, p);
+  const dataDir = resolveDir(overrides.dataDir ?? env.MARQUEE_DATA_DIR ?? defaultDataDir());
+  const platformsSetting = overrides.platformsDir !== undefined ? overrides.platformsDir : env.MARQUEE_PLATFORMS_DIR;
+  const platformsDir =
+    platformsSetting === null || platformsSetting === 'none'
+      ? null
+      : platformsSetting
+        ? resolveDir(platformsSetting)
+        : defaultPlatformsDir(dataDir);
   return {
-    dataDir: resolveDir(overrides.dataDir ?? env.MARQUEE_DATA_DIR ?? defaultDataDir()),
+    dataDir,
+    platformsDir,
     artifactsDir: resolveDir(overrides.artifactsDir ?? env.MARQUEE_ARTIFACTS_DIR ?? 'data/artifacts'),
     grpcAddr,
     redisUrl,

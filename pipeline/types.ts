@@ -38,9 +38,12 @@ export interface Movie {
 
 export type Table = 'movies' | 'credits' | 'keywords';
 
+/** Every table rows are read from: the TMDB tables and the platform families' tables. */
+export type SourceTable = Table | 'platform_titles' | 'platform_ratings';
+
 /** A row that was not admitted, with why: a line of `quarantine.jsonl`. */
 export interface QuarantineRecord {
-  table: Table;
+  table: SourceTable;
   /** input file base name */
   file: string;
   /** 1-based data row number within its file (header not counted) */
@@ -64,13 +67,22 @@ export type QuarantineReason =
   /** a field longer than its bound (pipeline/etl/field-limits.ts): published, it would break clients */
   | 'oversized_field'
   /** bytes that are not UTF-8 in some field: not published silently changed */
-  | 'invalid_utf8';
+  | 'invalid_utf8'
+  /** a value that cannot be read as what its column holds (a platform title's type or year, a rating) */
+  | 'unexpected_value'
+  /** a rating of a title that is in no platform catalog */
+  | 'unknown_title';
 
-export const STAGES = ['extract', 'transform', 'eda', 'embed', 'index', 'publish'] as const;
+/**
+ * Every stage in run order: the TMDB catalog (extract, transform), the platform catalog (platforms,
+ * scores), the link between the two (link), then the report, embeddings and index over both, and
+ * publish. The inline runner and the BullMQ flow both follow this order.
+ */
+export const STAGES = ['extract', 'transform', 'platforms', 'scores', 'link', 'eda', 'embed', 'index', 'publish'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface InputFile {
-  table: Table;
+  table: SourceTable;
   file: string;
   path: string;
   bytes: number;

@@ -45,6 +45,7 @@ import { catalogModule } from './catalog/module';
 import { adminModule } from './admin/module';
 import { reportModule } from './report/module';
 import { recommendModule } from './recommend/module';
+import { platformsModule } from './platforms/module';
 
 export interface ServiceContext {
   holder: CatalogHolder;
@@ -69,6 +70,7 @@ export interface ServiceModule {
 /** Every module the server hosts. Adding one is one line. */
 export const MODULES: ServiceModule[] = [
   catalogModule,
+  platformsModule,
   recommendModule,
   adminModule,
   reportModule,

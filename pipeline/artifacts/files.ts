@@ -45,3 +45,17 @@ export class JsonlWriter<T> {
     await rename(this.tmp, this.file);
   }
 }
+
+/** Non-empty lines of a text file, counted while streaming. */
+export async function countLines(file: string): Promise<number> {
+  const { createReadStream } = await import('node:fs');
+  let n = 0;
+  let last = 0x0a;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === 0x0a && last !== 0x0a) n++;
+      last = chunk[i];
+    }
+  }
+  return last !== 0x0a ? n + 1 : n;
+}

@@ -6,6 +6,8 @@ import { readJsonl } from '../artifacts/files';
 import type { EmbedderChoice } from '../config';
 import { CatalogEmbedder, CATALOG_ALGO_VERSION, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model';
 import { movieDoc } from '../embedders/movie-doc';
+import { titleDoc } from '../embedders/title-doc';
+import type { PlatformTitle } from '../platforms/types';
 import { selectEmbedder } from '../embedders/select';
 import { TransformersEmbedder } from '../embedders/transformers';
 import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/types';
@@ -14,8 +16,10 @@ import { EmbeddingCache, FitCache, vectorKey } from './cache';
 import { EMBEDDING_FILES, writeEmbeddings } from './matrix';
 
 export interface EmbedJob {
-  /** the version dir being built */
+  /** where the embeddings are written: the version dir (movies) or its platforms/ dir (titles) */
   dir: string;
+  /** what is embedded: catalog.jsonl (movies, the default) or platforms/titles.jsonl (titles) */
+  corpus?: 'movies' | 'titles';
   catalogFile: string;
   artifactsDir: string;
   choice: EmbedderChoice;
@@ -82,9 +86,17 @@ async function catalogEmbedder(
 export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<EmbedOutcome> {
   const ids: number[] = [];
   const docs: MovieDoc[] = [];
-  for await (const m of readJsonl<Movie>(job.catalogFile)) {
-    ids.push(m.id);
-    docs.push(movieDoc(m));
+  if (job.corpus === 'titles') {
+    // rows are the titles' positions in titles.jsonl (ids are strings there)
+    for await (const t of readJsonl<PlatformTitle>(job.catalogFile)) {
+      ids.push(ids.length);
+      docs.push(titleDoc(t));
+    }
+  } else {
+    for await (const m of readJsonl<Movie>(job.catalogFile)) {
+      ids.push(m.id);
+      docs.push(movieDoc(m));
+    }
   }
   const total = docs.length;
 

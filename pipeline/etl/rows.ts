@@ -1,7 +1,7 @@
 // Row-level checks shared by the three raw tables: field count, id, literal errors, quarantine records.
 import { PyLiteralError, PyShapeError } from '../sources/pyliteral';
 import type { CsvRecord } from '../sources/csv';
-import type { QuarantineReason, QuarantineRecord, Table } from '../types';
+import type { QuarantineReason, QuarantineRecord, SourceTable } from '../types';
 
 const RAW_MAX = 400;
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}$/;
@@ -18,7 +18,7 @@ export function rawRow(fields: string[]): string {
 }
 
 export function quarantineRecord(
-  table: Table,
+  table: SourceTable,
   file: string,
   rec: Pick<CsvRecord, 'row' | 'fields'>,
   reason: QuarantineReason,

@@ -32,7 +32,7 @@ export interface CsvSkip {
 }
 
 /** Hashes and counts bytes as they pass, so inputs are read once. */
-class DigestStream extends Transform {
+export class DigestStream extends Transform {
   private readonly hash = createHash('sha256');
   bytes = 0;
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {

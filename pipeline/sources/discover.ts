@@ -26,13 +26,15 @@ export function tableOf(fileName: string): Table | null {
 
 /**
  * The input files of a data dir by table, each table's parts sorted by file name (so the
- * "first" of two duplicate rows is well defined). Throws when the dir is missing or has no movies.
+ * "first" of two duplicate rows is well defined). With `allowEmpty`, a dir without movies (or
+ * missing) gives empty tables; otherwise that throws.
  */
-export async function discoverInputs(dataDir: string): Promise<SourceTables> {
+export async function discoverInputs(dataDir: string, allowEmpty = false): Promise<SourceTables> {
   let names: string[];
   try {
     names = await readdir(dataDir);
   } catch (e) {
+    if (allowEmpty) return { movies: [], credits: [], keywords: [] };
     throw new Error(`data dir ${dataDir} cannot be read (set MARQUEE_DATA_DIR): ${(e as Error).message}`);
   }
   const tables: SourceTables = { movies: [], credits: [], keywords: [] };
@@ -40,9 +42,9 @@ export async function discoverInputs(dataDir: string): Promise<SourceTables> {
     const table = tableOf(file);
     if (table) tables[table].push({ table, file, path: path.join(dataDir, file) });
   }
-  if (tables.movies.length === 0) {
+  if (tables.movies.length === 0 && !allowEmpty) {
     throw new Error(
-      `no movies input in ${dataDir}: expected movies_dataset*.csv[.gz] or movies_metadata*.csv[.gz] (set MARQUEE_DATA_DIR)`,
+      `no movies input in ${dataDir}: expected movies_dataset*.csv[.gz] or movies_metadata*.csv[.gz] (set MARQUEE_DATA_DIR), or platform title lists (amazon/disney/hulu/netflix_titles.csv[.gz]) in MARQUEE_PLATFORMS_DIR`,
     );
   }
   return tables;

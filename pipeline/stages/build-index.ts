@@ -1,33 +1,44 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { runInThread } from '../embed/thread';
+import { EMBEDDING_FILES } from '../embed/matrix';
+import { PLATFORM_FILES } from '../platforms/types';
 import { timedStage, type StageContext } from './context';
 import type { StageResult } from '../types';
 
-/** Index stage: an HNSW graph (cosine) over the version's embedding matrix, built in a worker thread. */
+/**
+ * Index stage: an HNSW graph (cosine) over each embedding matrix of the version (the movies', and
+ * the platform titles' under platforms/), built in a worker thread. A corpus without embeddings
+ * (its family absent) has no index.
+ */
 export async function runIndex(ctx: StageContext): Promise<StageResult> {
   return timedStage('index', async () => {
-    const r = await runInThread(
-      { kind: 'index', job: { dir: ctx.dir, artifactsDir: ctx.config.artifactsDir } },
-      {
-        signal: ctx.signal,
-        progress: (done, total, message) => ctx.progress({ stage: 'index', done, total, unit: 'vectors', message }),
-      },
-    );
-    ctx.log.info({ count: r.meta.count, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, reused: r.reused }, 'index built');
-    return {
-      counts: { indexed: r.meta.count, indexReused: r.reused ? 1 : 0 },
-      files: r.files,
-      info: {
-        library: 'hnswlib-node',
-        space: r.meta.space,
-        M: r.meta.M,
-        efConstruction: r.meta.efConstruction,
-        ef: r.meta.ef,
-        seed: r.meta.seed,
-        dims: r.meta.dims,
-        count: r.meta.count,
-        buildMs: r.buildMs,
-        reused: r.reused,
-      },
-    };
+    const counts: Record<string, number> = {};
+    const files: Record<string, string> = {};
+    const info: Record<string, unknown> = { library: 'hnswlib-node' };
+    for (const c of [
+      { corpus: 'movies', dir: ctx.dir, prefix: '', key: '' },
+      { corpus: 'titles', dir: path.join(ctx.dir, PLATFORM_FILES.dir), prefix: 'platforms/', key: 'titles_' },
+    ]) {
+      if (!existsSync(path.join(c.dir, EMBEDDING_FILES.meta))) {
+        counts[`${c.key}indexed`] = 0;
+        continue;
+      }
+      const r = await runInThread(
+        { kind: 'index', job: { dir: c.dir, artifactsDir: ctx.config.artifactsDir } },
+        {
+          signal: ctx.signal,
+          progress: (done, total, message) => ctx.progress({ stage: 'index', done, total, unit: 'vectors', message: `${c.corpus}: ${message}` }),
+        },
+      );
+      ctx.log.info({ corpus: c.corpus, count: r.meta.count, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, reused: r.reused }, 'index built');
+      counts[`${c.key}indexed`] = r.meta.count;
+      counts[`${c.key}indexReused`] = r.reused ? 1 : 0;
+      for (const [role, f] of Object.entries(r.files)) files[c.key ? `titles_${role}` : role] = c.prefix + f;
+      const facts = { space: r.meta.space, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, seed: r.meta.seed, dims: r.meta.dims, count: r.meta.count, buildMs: r.buildMs, reused: r.reused };
+      if (c.corpus === 'movies') Object.assign(info, facts);
+      else info.titles = facts;
+    }
+    return { counts, files, info };
   });
 }

@@ -35,11 +35,11 @@ export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/** What a stage's body returns; timedStage adds the common fields. */
+export type StageBody = Omit<StageResult, 'stage' | 'startedAt' | 'ms' | 'peakRssBytes'>;
+
 /** Runs `body`, timing it and filling the common StageResult fields. */
-export async function timedStage(
-  stage: StageName,
-  body: () => Promise<Omit<StageResult, 'stage' | 'startedAt' | 'ms' | 'peakRssBytes'>>,
-): Promise<StageResult> {
+export async function timedStage(stage: StageName, body: () => Promise<StageBody>): Promise<StageResult> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const r = await body();

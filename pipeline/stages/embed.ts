@@ -1,49 +1,71 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FILES } from '../artifacts/store';
+import { countLines } from '../artifacts/files';
 import { runTask } from '../embed/thread';
 import { selectEmbedder } from '../embedders/select';
+import { PLATFORM_FILES } from '../platforms/types';
 import { timedStage, type StageContext } from './context';
 import type { StageResult } from '../types';
 
 /**
- * Embed stage: one vector per movie of catalog.jsonl, by the configured embedder (auto picks
- * transformers when its weights are available, else the catalog embedder). The work runs off this
- * event loop: the catalog embedder in a worker thread, the transformers embedder in a child process
- * (see embed/thread.ts for why); vectors of unchanged movies come from the cross-version cache.
+ * Embed stage: one vector per movie of catalog.jsonl and one per platform title of
+ * platforms/titles.jsonl (written under platforms/), each corpus by the configured embedder (auto
+ * picks transformers when its weights are available, else the catalog embedder, fitted per corpus).
+ * The work runs off this event loop: the catalog embedder in a worker thread, the transformers
+ * embedder in a child process (see embed/thread.ts for why); vectors of unchanged docs come from the
+ * cross-version cache. An empty corpus (a family absent from the input) is skipped and said so.
  */
 export async function runEmbed(ctx: StageContext): Promise<StageResult> {
   return timedStage('embed', async () => {
     const { config } = ctx;
     const sel = selectEmbedder(config.embedder, config.modelDir, config.modelId, config.allowRemoteModels);
     const where = sel.id === 'transformers' ? 'process' : 'thread';
-    const { result: r, childPeakRssBytes } = await runTask(
-      {
-        kind: 'embed',
-        job: {
-          dir: ctx.dir,
-          catalogFile: path.join(ctx.dir, FILES.catalog),
-          artifactsDir: config.artifactsDir,
-          choice: config.embedder,
-          modelDir: config.modelDir,
-          modelId: config.modelId,
-          allowRemoteModels: config.allowRemoteModels,
+    const corpora = [
+      { corpus: 'movies' as const, file: path.join(ctx.dir, FILES.catalog), dir: ctx.dir, unit: 'movies', prefix: '' },
+      { corpus: 'titles' as const, file: path.join(ctx.dir, PLATFORM_FILES.titles), dir: path.join(ctx.dir, PLATFORM_FILES.dir), unit: 'titles', prefix: 'platforms/' },
+    ];
+    const counts: Record<string, number> = {};
+    const files: Record<string, string> = {};
+    const info: Record<string, unknown> = {};
+    for (const c of corpora) {
+      const n = existsSync(c.file) ? await countLines(c.file) : 0;
+      const key = c.corpus === 'movies' ? '' : 'titles_';
+      if (n === 0) {
+        ctx.log.info({ corpus: c.corpus }, `nothing to embed: no ${c.unit} in this version`);
+        counts[`${key}embeddings`] = 0;
+        info[c.corpus] = { skipped: `no ${c.unit}` };
+        continue;
+      }
+      await mkdir(c.dir, { recursive: true });
+      const { result: r, childPeakRssBytes } = await runTask(
+        {
+          kind: 'embed',
+          job: {
+            dir: c.dir,
+            corpus: c.corpus,
+            catalogFile: c.file,
+            artifactsDir: config.artifactsDir,
+            choice: config.embedder,
+            modelDir: config.modelDir,
+            modelId: config.modelId,
+            allowRemoteModels: config.allowRemoteModels,
+          },
         },
-      },
-      {
-        signal: ctx.signal,
-        progress: (done, total, message) => ctx.progress({ stage: 'embed', done, total, unit: 'movies', message }),
-        log: (level, msg, fields) => ctx.log[level](fields ?? {}, msg),
-      },
-      where,
-    );
-    ctx.log.info(
-      { embedder: r.embedder, reason: r.reason, dims: r.spec.dims, embedded: r.embedded, reused: r.reused },
-      'embeddings written',
-    );
-    return {
-      counts: { embedded: r.embedded, embeddingsReused: r.reused, embeddings: r.movies },
-      files: r.files,
-      info: {
+        {
+          signal: ctx.signal,
+          progress: (done, total, message) => ctx.progress({ stage: 'embed', done, total, unit: c.unit, message }),
+          log: (level, msg, fields) => ctx.log[level]({ corpus: c.corpus, ...fields }, msg),
+        },
+        where,
+      );
+      ctx.log.info({ corpus: c.corpus, embedder: r.embedder, reason: r.reason, dims: r.spec.dims, embedded: r.embedded, reused: r.reused }, 'embeddings written');
+      counts[`${key}embedded`] = r.embedded;
+      counts[`${key}embeddingsReused`] = r.reused;
+      counts[`${key}embeddings`] = r.movies;
+      for (const [role, f] of Object.entries(r.files)) files[c.corpus === 'movies' ? role : `titles_${role}`] = c.prefix + f;
+      const facts = {
         embedder: r.embedder,
         reason: r.reason,
         fingerprint: r.spec.fingerprint,
@@ -51,7 +73,7 @@ export async function runEmbed(ctx: StageContext): Promise<StageResult> {
         modelId: r.spec.modelId ?? null,
         quantized: r.spec.quantized ?? null,
         maxTokens: r.spec.maxTokens ?? null,
-        movies: r.movies,
+        docs: r.movies,
         embedded: r.embedded,
         reused: r.reused,
         fitReused: r.fitReused ?? null,
@@ -59,7 +81,11 @@ export async function runEmbed(ctx: StageContext): Promise<StageResult> {
         embedMs: r.embedMs,
         ranIn: where === 'process' ? 'child process' : 'worker thread',
         childPeakRssBytes: childPeakRssBytes ?? null,
-      },
-    };
+      };
+      // the movie corpus' facts stay at the top level, where earlier versions had them
+      if (c.corpus === 'movies') Object.assign(info, facts, { movies: r.movies });
+      else info.titles = facts;
+    }
+    return { counts, files, info };
   });
 }

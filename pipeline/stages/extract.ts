@@ -6,6 +6,7 @@ import path from 'node:path';
 import { timedStage, type StageContext } from './context';
 import { FILES } from '../artifacts/store';
 import { discoverInputs, type SourceFile } from '../sources/discover';
+import { discoverTitleFiles } from '../platforms/extract';
 import { CsvReaderThread } from '../sources/csv-thread';
 import { EXTRACT_FILES } from '../etl/extracted';
 import {
@@ -38,14 +39,21 @@ async function totalBytes(files: SourceFile[]): Promise<number> {
 
 export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): Promise<StageResult> {
   return timedStage('extract', async () => {
-    const tables = await discoverInputs(ctx.config.dataDir);
+    // One family may be absent: without TMDB movies the run builds the platform catalog only (and
+    // says so); with neither, there is nothing to build.
+    const platformInput = (await discoverTitleFiles(ctx.config.platformsDir)).length > 0;
+    const tables = await discoverInputs(ctx.config.dataDir, platformInput);
+    const tmdbAbsent = tables.movies.length === 0;
+    if (tmdbAbsent) {
+      ctx.log.warn({ dataDir: ctx.config.dataDir }, 'no TMDB movies input (movies_dataset*.csv[.gz]): this version has the platform catalog only');
+    }
     const outDir = path.join(ctx.dir, FILES.extractDir);
     // Idempotent: a re-run rewrites only this stage's own output.
     await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const out = (f: string) => path.join(outDir, f);
     for (const t of ['credits', 'keywords'] as const) {
-      if (tables[t].length === 0) ctx.log.warn({ dataDir: ctx.config.dataDir }, `no ${t} input: movies will have none`);
+      if (tables[t].length === 0 && !tmdbAbsent) ctx.log.warn({ dataDir: ctx.config.dataDir }, `no ${t} input: movies will have none`);
     }
 
     const throttle = new ProgressThrottle((done, message) => ctx.progress({ stage: 'extract', done, unit: 'rows', message }));
@@ -104,6 +112,7 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
     counts.keywords_duplicate_rows ??= 0;
     counts.extract_quarantined = rejected.length;
     counts.input_files = inputs.length;
+    if (tmdbAbsent) counts.tmdb_absent = 1;
     return {
       counts,
       quarantine: byReason,
@@ -114,7 +123,7 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
         extract_keywords: `${FILES.extractDir}/${EXTRACT_FILES.keywords}`,
         extract_quarantine: `${FILES.extractDir}/${EXTRACT_FILES.quarantine}`,
       },
-      info: { dataDir: ctx.config.dataDir, csvThread: threaded },
+      info: { dataDir: ctx.config.dataDir, csvThread: threaded, family: tmdbAbsent ? 'absent' : 'built' },
     };
   });
 }

@@ -1,5 +1,8 @@
 import type { StageFn } from './context';
-import type { StageName } from '../types';
+import { STAGES, type StageName } from '../types';
+import { runPlatforms } from '../platforms/extract';
+import { runScores } from '../platforms/scores';
+import { runLink } from '../platforms/link';
 import { runExtract } from './extract';
 import { runTransform } from './transform';
 import { runEda } from './eda';
@@ -7,11 +10,14 @@ import { runEmbed } from './embed';
 import { runIndex } from './build-index';
 
 /** The build stages (publish is separate: it is an artifact-store operation). */
-export const BUILD_STAGES: Exclude<StageName, 'publish'>[] = ['extract', 'transform', 'eda', 'embed', 'index'];
+export const BUILD_STAGES = STAGES.filter((s): s is Exclude<StageName, 'publish'> => s !== 'publish');
 
 export const STAGE_FNS: Record<Exclude<StageName, 'publish'>, StageFn> = {
   extract: runExtract,
   transform: runTransform,
+  platforms: runPlatforms,
+  scores: runScores,
+  link: runLink,
   eda: runEda,
   embed: runEmbed,
   index: runIndex,

@@ -1,7 +1,10 @@
 // npm run data:synth -- --movies N --out DIR [--seed S] [--credits-bytes B] [--plain] [--gzip-level L] [--source DIR]
+//                     [--platform-titles T] [--platform-ratings R]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SHARED_TMDB_DIR } from '../config';
 import { defaultCreditsBytes, generateSynth } from './generate';
+import { generatePlatformSynth } from './platforms';
 
 const USAGE = `usage: npm run data:synth -- --movies N --out DIR [--seed S] [--credits-bytes B] [--plain] [--gzip-level 1-9] [--source DIR]
   --movies N         number of movies (>= 20); the real full file has 45466
@@ -10,7 +13,11 @@ const USAGE = `usage: npm run data:synth -- --movies N --out DIR [--seed S] [--c
   --credits-bytes B  uncompressed credits size to aim at (default: 189,917,659 * N / 45,466)
   --plain            write plain .csv instead of .csv.gz
   --gzip-level L     gzip level 1-9 (default 6)
-  --source DIR       real TMDB files to recombine (default: the shared partial copy)`;
+  --source DIR       real TMDB files to recombine (default: the shared partial copy)
+  --platform-titles T   also write synthetic platform title lists (T titles in all; the real set has 22998)
+                        into DIR/platforms/, recombined from ../shared/data/platforms
+  --platform-ratings R  and R raw ratings over those titles (default 11024289, the full set), in 8 parts
+                        (--movies may be left out to write the platform files only)`;
 
 function wholeNumber(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
@@ -29,6 +36,8 @@ async function main(): Promise<void> {
       plain: { type: 'boolean', default: false },
       'gzip-level': { type: 'string' },
       source: { type: 'string' },
+      'platform-titles': { type: 'string' },
+      'platform-ratings': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -37,8 +46,22 @@ async function main(): Promise<void> {
     return;
   }
   const movies = wholeNumber('movies', values.movies, 20);
-  if (movies === undefined || !values.out) throw new Error(`--movies and --out are required\n${USAGE}`);
+  const platformTitles = wholeNumber('platform-titles', values['platform-titles'], 4);
+  const platformRatings = wholeNumber('platform-ratings', values['platform-ratings'], 0);
+  if ((movies === undefined && platformTitles === undefined) || !values.out) throw new Error(`--out and --movies (or --platform-titles) are required\n${USAGE}`);
   const outDir = path.resolve(values.out);
+  if (platformTitles !== undefined) {
+    const s = await generatePlatformSynth({
+      titles: platformTitles,
+      ratings: platformRatings,
+      outDir,
+      seed: wholeNumber('seed', values.seed, 0, 2 ** 32 - 1),
+      sourceDir: path.join(path.dirname(SHARED_TMDB_DIR), 'platforms'),
+    });
+    console.log(`SYNTHETIC platform data: ${s.titles.toLocaleString('en-US')} titles, ${s.ratings.toLocaleString('en-US')} ratings -> ${path.join(outDir, 'platforms')} (${(s.ms / 1000).toFixed(1)} s)`);
+    for (const f of s.files) console.log(`  ${path.relative(outDir, f.file).padEnd(40)} ${f.records.toLocaleString('en-US').padStart(11)} records  ${f.bytes.toLocaleString('en-US').padStart(13)} bytes`);
+  }
+  if (movies === undefined) return;
   const creditsBytes = wholeNumber('credits-bytes', values['credits-bytes'], 0);
   const t0 = performance.now();
   console.log(

@@ -61,3 +61,33 @@ export class CsvFileWriter {
     return { file: this.file, records: this.records, bytes: this.bytes, fileBytes, sha256: this.hash.digest('hex') };
   }
 }
+
+/** Pre-formatted text in large blocks -> (count + sha256) -> gzip -> disk, for plain numeric tables. */
+export class TextBlockWriter {
+  private bytes = 0;
+  private readonly hash = createHash('sha256');
+  private readonly gzip: ReturnType<typeof createGzip>;
+  private readonly done: Promise<void>;
+  private readonly tmp: string;
+
+  constructor(readonly file: string, gzipLevel: number | null) {
+    this.tmp = `${file}.tmp-${process.pid}`;
+    this.gzip = createGzip({ level: gzipLevel ?? 1 });
+    this.done = pipeline(this.gzip, createWriteStream(this.tmp));
+  }
+
+  async write(text: string): Promise<void> {
+    const b = Buffer.from(text, 'utf8');
+    this.bytes += b.length;
+    this.hash.update(b);
+    if (!this.gzip.write(b)) await once(this.gzip, 'drain');
+  }
+
+  async close(records: number): Promise<WrittenFile> {
+    this.gzip.end();
+    await this.done;
+    await rename(this.tmp, this.file);
+    const fileBytes = (await stat(this.file)).size;
+    return { file: this.file, records, bytes: this.bytes, fileBytes, sha256: this.hash.digest('hex') };
+  }
+}

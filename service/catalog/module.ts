@@ -1,5 +1,5 @@
 import { unary } from '../handlers';
-import { notFound } from '../errors';
+import { failedPrecondition, notFound } from '../errors';
 import type { ServiceModule } from '../modules';
 import type { CatalogState } from '../state';
 import { intIn } from '../validate';
@@ -27,12 +27,23 @@ export function catalogInfo(state: CatalogState) {
   };
 }
 
+/** The state, unless the version was built without TMDB input (a platform-only run). */
+function withMovies(state: CatalogState): CatalogState {
+  if (state.manifest.counts?.tmdb_absent) {
+    throw failedPrecondition(
+      `catalog version ${state.version} has no TMDB movie catalog: it was built without TMDB input (the movies files go in MARQUEE_DATA_DIR)`,
+      'NO_TMDB_CATALOG',
+    );
+  }
+  return state;
+}
+
 /** marquee.v1.CatalogService: each RPC is a pure function of (state, request). */
 export const catalogModule: ServiceModule = {
   protoFiles: ['marquee/v1/catalog.proto'],
   serviceName: 'marquee.v1.CatalogService',
   implementation: ({ holder }) => {
-    const q = <Req, Res>(fn: (state: CatalogState, req: Req) => Res) => unary<Req, Res>((req) => fn(holder.get(), req));
+    const q = <Req, Res>(fn: (state: CatalogState, req: Req) => Res) => unary<Req, Res>((req) => fn(withMovies(holder.get()), req));
     return {
       ReleasesByMonth: q(releasesByMonth),
       ReleasesByWeekday: q(releasesByWeekday),
@@ -46,7 +57,7 @@ export const catalogModule: ServiceModule = {
       Franchise: q(franchise),
       ProductionCompany: q(productionCompany),
       GetMovie: q(getMovie),
-      CatalogInfo: q(catalogInfo),
+      CatalogInfo: unary((req) => catalogInfo(holder.get())),
     };
   },
 };

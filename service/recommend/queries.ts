@@ -2,6 +2,9 @@
 import type { Movie } from '../../pipeline/types';
 import { resolveTitle, type TitleRef } from '../catalog/resolve-title';
 import { movieRef } from '../catalog/messages';
+import { watchOptions } from '../platforms/messages';
+import { PLATFORMS_EXTENSION } from '../platforms/queries';
+import type { PlatformTables } from '../platforms/tables';
 import { failedPrecondition, invalidArgument, notFound } from '../errors';
 import type { CatalogState } from '../state';
 import { intIn } from '../validate';
@@ -22,8 +25,9 @@ function ready(state: CatalogState): RecommendReady {
   return r;
 }
 
-function scored(m: Movie, score: number) {
-  return { movie: movieRef(m), score: Math.round(score * 1e6) / 1e6, genres: m.genres };
+function scored(state: CatalogState, m: Movie, score: number) {
+  const platforms = state.ext.get(PLATFORMS_EXTENSION) as PlatformTables | undefined;
+  return { movie: movieRef(m), score: Math.round(score * 1e6) / 1e6, genres: m.genres, watch: watchOptions(m.id, platforms) };
 }
 
 /** Nearest labels of a vector, best first, as (movie, cosine) pairs, skipping `skipRow`. */
@@ -50,7 +54,7 @@ export function similarMovies(state: CatalogState, req: TitleRef & { k?: number 
   const similar = nearest(r, r.index.getPoint(row), k, row);
   return {
     movie: movieRef(movie),
-    similar: similar.map((s) => scored(s.m, s.score)),
+    similar: similar.map((s) => scored(state, s.m, s.score)),
     embedder: r.embedder.id,
     version: state.version,
   };
@@ -75,5 +79,5 @@ export async function searchMovies(state: CatalogState, req: { query?: string; k
   }
   const v = await q.embedder.embedQuery(text);
   const movies = nearest(r, Array.from(v), k);
-  return { movies: movies.map((s) => scored(s.m, s.score)), embedder: r.embedder.id, version: state.version };
+  return { movies: movies.map((s) => scored(state, s.m, s.score)), embedder: r.embedder.id, version: state.version };
 }

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CorrelationColumn, EdaSummary } from './summary-types';
+import { platformCharts } from './platforms';
 
 // Vega-Lite specs for the report's charts, built from the summary alone (so the report can be
 // re-rendered from summary.json). Labels get explicit limits and angles: in Node without canvas,
@@ -17,10 +18,10 @@ export interface ChartDef {
 }
 
 const FONT = 'Liberation Sans, Helvetica, Arial, sans-serif';
-const BAR = '#4c78a8';
-const ACCENT = '#e45756';
+export const BAR = '#4c78a8';
+export const ACCENT = '#e45756';
 
-const CONFIG = {
+export const CONFIG = {
   font: FONT,
   background: 'white',
   padding: 8,
@@ -40,10 +41,10 @@ const CONFIG = {
   text: { fontSize: 11, font: FONT },
 };
 
-const nf = new Intl.NumberFormat('en-US');
+export const nf = new Intl.NumberFormat('en-US');
 const plural = new Intl.PluralRules('en-US');
 /** "1 movie", "3 movies" */
-function count(n: number, one: string, many: string): string {
+export function count(n: number, one: string, many: string): string {
   return `${nf.format(n)} ${plural.select(n) === 'one' ? one : many}`;
 }
 
@@ -58,7 +59,7 @@ const COLUMN_LABELS: Record<CorrelationColumn, string> = {
 };
 
 /** Counts print in full with thousands separators ('12,000'): an SI format shows 0 as '0k'. */
-const COUNT_FORMAT = ',d';
+export const COUNT_FORMAT = ',d';
 
 /** A vega expression that prints dollars as $1.5K / $20M / $1.2B. */
 const MONEY_LABEL =
@@ -67,7 +68,7 @@ const MONEY_LABEL =
   "datum.value >= 1e3 ? '$' + format(datum.value / 1e3, '~g') + 'K' : '$' + format(datum.value, '~g')";
 
 /** Horizontal ranked bars with the count printed at the end of each bar. */
-function rankedBars(
+export function rankedBars(
   rows: { label: string; value: number }[],
   opts: { xTitle: string; labelLimit?: number; width?: number; color?: string; description: string },
 ): TopLevelSpec {
@@ -552,5 +553,6 @@ export function reportCharts(s: EdaSummary): ChartDef[] {
     companiesChart(s),
     missingChart(s),
     notAdmittedChart(s),
+    ...(s.platforms ? platformCharts(s.platforms) : []),
   ];
 }

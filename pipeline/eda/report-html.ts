@@ -127,6 +127,7 @@ export async function renderReport(s: EdaSummary, meta: ReportMeta): Promise<Ren
     card(nf.format(cat.withCredits), 'with credits (cast/crew)'),
     card(nf.format(s.quality.quarantinedTotal), 'input rows quarantined'),
     card(nf.format(s.quality.droppedTotal), 'input rows dropped'),
+    ...(s.platforms ? [card(nf.format(s.platforms.titles), 'streaming-platform titles')] : []),
   ].join('');
   const nav = [...rendered.map((c) => ({ id: c.id, title: c.title })), { id: 'pipeline-counts', title: 'Pipeline counts' }]
     .map((c) => `<a href="#${c.id}">${escapeHtml(c.title)}</a>`)

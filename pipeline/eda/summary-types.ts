@@ -1,5 +1,8 @@
 // The numbers behind every chart of the EDA report: `<version>/eda/summary.json`.
 // Read by the report renderer and by the service's ReportService; keep changes additive.
+import type { PlatformSummary } from './platforms';
+
+export type { PlatformSummary };
 
 export const EDA_SUMMARY_SCHEMA_VERSION = 1;
 
@@ -176,4 +179,6 @@ export interface EdaSummary {
   countries: TopList<CodedCount>;
   companies: TopList<NamedCount>;
   quality: QualitySummary;
+  /** the streaming-platform catalog of the version; absent when it was built without one */
+  platforms?: PlatformSummary;
 }

@@ -4,12 +4,30 @@ import path from 'node:path';
 import { timedStage, type StageContext } from './context';
 import type { Movie, QuarantineRecord, StageResult } from '../types';
 import { FILES, readStageResult } from '../artifacts/store';
-import { readJsonl, writeJsonAtomic } from '../artifacts/files';
+import { readAllJsonl, readJsonl, writeJsonAtomic } from '../artifacts/files';
+import { summarizePlatforms, type PlatformSummary } from '../eda/platforms';
+import { PLATFORM_FILES, type PlatformTitle, type TitleScore } from '../platforms/types';
 import { EdaAccumulator } from '../eda/summarize';
 import { renderReport } from '../eda/report-html';
 import { EDA_FILES, EDA_FILE_ROLES } from '../eda/paths';
 
 const PROGRESS_EVERY = 5000;
+
+/** The platform catalog's summary, or null when the version has none. */
+async function platformSummary(dir: string): Promise<PlatformSummary | null> {
+  const titlesFile = path.join(dir, PLATFORM_FILES.titles);
+  if (!existsSync(titlesFile)) return null;
+  const titles = await readAllJsonl<PlatformTitle>(titlesFile);
+  if (titles.length === 0) return null;
+  const scoresFile = path.join(dir, PLATFORM_FILES.scores);
+  const scores = existsSync(scoresFile) ? await readAllJsonl<TitleScore>(scoresFile) : [];
+  const stages = await Promise.all((['platforms', 'scores', 'link'] as const).map((s) => readStageResult(dir, s)));
+  const counts = Object.assign({}, ...stages.map((r) => r?.counts ?? {})) as Record<string, number>;
+  const quarantine: Record<string, number> = {};
+  for (const r of stages) for (const [k, n] of Object.entries(r?.quarantine ?? {})) quarantine[k] = (quarantine[k] ?? 0) + n;
+  const source = String((stages[1]?.info as { source?: string } | undefined)?.source ?? 'none');
+  return summarizePlatforms(titles, scores, counts, quarantine, source);
+}
 
 /**
  * EDA stage: reads the cleaned catalog, the quarantine record and the extract/transform counts of
@@ -44,6 +62,8 @@ export async function runEda(ctx: StageContext): Promise<StageResult> {
       readStageResult(ctx.dir, 'transform'),
     ]);
     const summary = acc.finish({ extract, transform });
+    const platforms = await platformSummary(ctx.dir);
+    if (platforms) summary.platforms = platforms;
     ctx.progress({ stage: 'eda', done: movies, total: movies, unit: 'movies', message: 'rendering charts' });
     ctx.signal?.throwIfAborted();
 

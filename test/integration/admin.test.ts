@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, loadConfig } from '../../pipeline/config';
 import { createLogger } from '../../pipeline/log';
 import { versionDir } from '../../pipeline/artifacts/store';
+import { STAGES } from '../../pipeline/types';
 import { createAdminModule } from '../../service/admin/module';
 import { catalogModule } from '../../service/catalog/module';
 import { catalogClient, serviceClient, type MarqueeClient } from '../../service/client';
@@ -96,7 +97,7 @@ describe('PipelineAdmin with Redis and a worker', () => {
     expect(starts[0].run.trigger).toBe('rpc');
     expect(starts[0].run.dataDir).toBe(env.dataDir);
     expect(starts[0].run.artifactsDir).toBe(env.artifactsDir);
-    expect(starts[0].run.stages.map((s: any) => s.name)).toEqual(['extract', 'transform', 'eda', 'embed', 'index', 'publish']);
+    expect(starts[0].run.stages.map((s: any) => s.name)).toEqual([...STAGES]);
   });
 
   it('WatchRun streams the run as it goes and ends with the completed run', () => {
@@ -108,7 +109,7 @@ describe('PipelineAdmin with Redis and a worker', () => {
     expect(last.run.publishedVersion).toBe(last.run.version);
     expect(last.run.stages.every((s: any) => s.status === 'STAGE_STATUS_COMPLETED' && s.attempt === 1)).toBe(true);
     // each stage was seen active (or done) in order: the stream follows the run, not just its end
-    const order = ['extract', 'transform', 'eda', 'embed', 'index', 'publish'];
+    const order: string[] = [...STAGES];
     const firstSeenActive = order.map((name) =>
       events.findIndex((e) => e.run.stages.find((s: any) => s.name === name).status !== 'STAGE_STATUS_WAITING'),
     );
@@ -168,7 +169,7 @@ describe('PipelineAdmin with Redis and a worker', () => {
     expect(ok.code, ok.err).toBe(0);
     const run = JSON.parse(ok.out);
     expect(run).toMatchObject({ id, status: 'completed', publishedVersion: starts[0].run.version });
-    expect(run.stages.map((s: { stage: string; status: string }) => s.status)).toEqual(['completed', 'completed', 'completed', 'completed', 'completed', 'completed']);
+    expect(run.stages.map((s: { stage: string; status: string }) => s.status)).toEqual(STAGES.map(() => 'completed'));
     const denied = await cli({ MARQUEE_ADMIN_TOKEN: '' }, 'runs', '--server', server.addr);
     expect(denied.code).toBe(5);
     expect(denied.err).toMatch(/needs a token: send the header authorization: Bearer <MARQUEE_ADMIN_TOKEN>/);

@@ -5,6 +5,7 @@ import { FILES } from '../artifacts/store';
 import { countLines } from '../artifacts/files';
 import { runTask } from '../embed/thread';
 import { selectEmbedder } from '../embedders/select';
+import { TITLE_CATALOG_OPTIONS } from '../embedders/title-doc';
 import { PLATFORM_FILES } from '../platforms/types';
 import { timedStage, type StageContext } from './context';
 import type { StageResult } from '../types';
@@ -51,6 +52,7 @@ export async function runEmbed(ctx: StageContext): Promise<StageResult> {
             modelDir: config.modelDir,
             modelId: config.modelId,
             allowRemoteModels: config.allowRemoteModels,
+            ...(c.corpus === 'titles' && { catalogOptions: TITLE_CATALOG_OPTIONS }),
           },
         },
         {

@@ -8,7 +8,7 @@ import { ambiguous, failedPrecondition, invalidArgument, notFound } from '../err
 import type { CatalogState } from '../state';
 import { intIn, requireText } from '../validate';
 import { titleMessage, titleRef, watchOptions } from './messages';
-import type { PlatformTables } from './tables';
+import { yearKey, type PlatformTables } from './tables';
 
 export const PLATFORMS_EXTENSION = 'platforms';
 export const MIN_YEAR = 1900;
@@ -69,9 +69,9 @@ const yearWord = (byAdded: boolean) => (byAdded ? 'added' : 'released');
 
 /** The titles of a platform (or all) in a year; NOT_FOUND naming the years there are when none. */
 function titlesInYear(tables: PlatformTables, p: Platform | null, year: number, byAdded: boolean): PlatformTitle[] {
+  const out = tables.byYear.get(yearKey(p, year, byAdded));
+  if (out) return out;
   const pool = p ? tables.byPlatform[p] : tables.titles;
-  const out = pool.filter((t) => yearOf(t, byAdded) === year);
-  if (out.length > 0) return out;
   const years = [...new Set(pool.map((t) => yearOf(t, byAdded)).filter((y): y is number => y !== null))].sort((a, b) => a - b);
   const nearest = [...years].sort((a, b) => Math.abs(a - year) - Math.abs(b - year) || a - b).slice(0, 5).sort((a, b) => a - b);
   const span = years.length ? `; its titles were ${yearWord(byAdded)} from ${years[0]} to ${years[years.length - 1]}` : '';
@@ -136,22 +136,33 @@ export function scoreCount(state: CatalogState, req: { platform?: string; thresh
 export function platformCount(state: CatalogState, req: { platform?: string }) {
   const tables = platformTables(state);
   const p = platformArg(req.platform, true)!;
-  const list = tables.byPlatform[p];
-  const movies = list.filter((t) => t.type === 'movie').length;
-  return { platform: p, platformName: PLATFORM_DISPLAY[p], total: list.length, movies, shows: list.length - movies };
+  return { platform: p, platformName: PLATFORM_DISPLAY[p], ...tables.sizes[p] };
 }
 
-export function topActor(state: CatalogState, req: { platform?: string; year?: number; byDateAdded?: boolean }) {
+interface TopActorAnswer {
+  platform: Platform;
+  year: number;
+  actors: string[];
+  titles: number;
+  titlesInYear: number;
+  titlesWithCast: number;
+}
+
+export function topActor(state: CatalogState, req: { platform?: string; year?: number; byDateAdded?: boolean }): TopActorAnswer {
   const tables = platformTables(state);
   const p = platformArg(req.platform, true)!;
   const year = yearArg(req.year, true)!;
   const byAdded = !!req.byDateAdded;
   const pool = titlesInYear(tables, p, year, byAdded);
+  const memoKey = `topActor|${yearKey(p, year, byAdded)}`;
+  const known = tables.memo.get(memoKey) as TopActorAnswer | undefined;
+  if (known) return known;
   const counts = new Map<string, { name: string; n: number }>();
   let withCast = 0;
   for (const t of pool) {
-    if (t.cast.length) withCast++;
-    for (const key of new Set(t.cast.map(normalizeKey))) {
+    const keys = tables.castKeys.get(t)!;
+    if (keys.length) withCast++;
+    for (const key of keys) {
       const c = counts.get(key);
       if (c) c.n++;
       else counts.set(key, { name: t.cast.find((n) => normalizeKey(n) === key)!, n: 1 });
@@ -163,7 +174,9 @@ export function topActor(state: CatalogState, req: { platform?: string; year?: n
   let max = 0;
   for (const c of counts.values()) max = Math.max(max, c.n);
   const actors = [...counts.values()].filter((c) => c.n === max).map((c) => c.name).sort((a, b) => a.localeCompare(b));
-  return { platform: p, year, actors, titles: max, titlesInYear: pool.length, titlesWithCast: withCast };
+  const answer: TopActorAnswer = { platform: p, year, actors, titles: max, titlesInYear: pool.length, titlesWithCast: withCast };
+  tables.memo.set(memoKey, answer);
+  return answer;
 }
 
 export function getTitle(state: CatalogState, req: { id?: string }) {

@@ -48,6 +48,18 @@ export interface PlatformTables {
   similar: SimilarIndex | null;
   /** why `similar` is null */
   similarMissing: string;
+  /** per platform: titles, movies, shows */
+  sizes: Record<Platform, { total: number; movies: number; shows: number }>;
+  /** `${platform or *}|${year}|${r (release) or a (added)}` -> titles, built once at load */
+  byYear: Map<string, PlatformTitle[]>;
+  /** the normalized cast names of each title (each name once) */
+  castKeys: Map<PlatformTitle, string[]>;
+  /** answers computed once per (platform, year, basis) and kept: TopActor */
+  memo: Map<string, unknown>;
+}
+
+export function yearKey(platform: Platform | null, year: number, byAdded: boolean): string {
+  return `${platform ?? '*'}|${year}|${byAdded ? 'a' : 'r'}`;
 }
 
 async function all<T>(file: string): Promise<T[]> {
@@ -86,6 +98,25 @@ export async function loadPlatformTables(loaded: LoadedVersion): Promise<Platfor
     for (const c of new Set(t.cast)) person(c).cast.push(t);
     for (const d of new Set(t.directors)) person(d).directed.push(t);
   });
+  const byYear = new Map<string, PlatformTitle[]>();
+  const castKeys = new Map<PlatformTitle, string[]>();
+  const sizes = Object.fromEntries(PLATFORMS.map((p) => [p, { total: 0, movies: 0, shows: 0 }])) as PlatformTables['sizes'];
+  const addYear = (k: string, t: PlatformTitle) => {
+    const list = byYear.get(k);
+    if (list) list.push(t);
+    else byYear.set(k, [t]);
+  };
+  for (const t of titles) {
+    const size = sizes[t.platform];
+    size.total++;
+    if (t.type === 'movie') size.movies++;
+    else size.shows++;
+    for (const p of [t.platform, null]) {
+      addYear(yearKey(p, t.releaseYear, false), t);
+      if (t.dateAdded) addYear(yearKey(p, Number(t.dateAdded.slice(0, 4)), true), t);
+    }
+    castKeys.set(t, [...new Set(t.cast.map((c) => normalizeKey(c)))]);
+  }
   const watch = new Map<number, WatchLink[]>();
   const tmdbOf = new Map<string, number>();
   for (const l of links) {
@@ -128,5 +159,9 @@ export async function loadPlatformTables(loaded: LoadedVersion): Promise<Platfor
     tmdbOf,
     similar,
     similarMissing,
+    sizes,
+    byYear,
+    castKeys,
+    memo: new Map(),
   };
 }

@@ -16,9 +16,10 @@
 // Prints per RPC: calls/s, p50, p99 (from h2load's per-request log) and the share of the bare
 // ceiling. Targets: p99 < 2 ms for catalog queries and < 5 ms for SimilarMovies at 32 in flight;
 // at least 80% of the bare ceiling.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { ensureH2load, grpcFrame, h2load, quantile, type LoadResult } from './h2load';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,75 +207,6 @@ function workload(movies: Movie[]): WorkItem[] {
 }
 
 // ------------------------------------------------------------------ load generator (h2load)
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-/** h2load on PATH, installing Debian's nghttp2-client when possible; null (with a hint) otherwise. */
-function ensureH2load(): string | null {
-  const which = () => spawnSync('sh', ['-c', 'command -v h2load'], { encoding: 'utf8' }).stdout.trim();
-  if (which()) return which();
-  if (process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0) {
-    console.log('h2load not found: installing nghttp2-client with apt-get ...');
-    spawnSync('apt-get', ['install', '-y', '-q', 'nghttp2-client'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (which()) return which();
-  }
-  console.log('h2load is needed (apt-get install nghttp2-client, or brew install nghttp2); stopping.');
-  return null;
-}
-
-/** A gRPC length-prefixed message: flag 0 (uncompressed), 4-byte big-endian length, the bytes. */
-function grpcFrame(message: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
-
-interface LoadResult {
-  calls: number;
-  perSec: number;
-  p50: number;
-  p99: number;
-  max: number;
-  failed: number;
-}
-
-/**
- * One h2load run: `concurrency` streams on one connection for `seconds` (after a 1 s warm-up),
- * all carrying `body`. Latencies come from h2load's per-request log (microseconds).
- */
-async function h2load(bin: string, url: string, body: Buffer, seconds: number, concurrency: number): Promise<LoadResult> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mq-h2load-'));
-  try {
-    const bodyFile = path.join(dir, 'body.bin');
-    const logFile = path.join(dir, 'log.tsv');
-    await writeFile(bodyFile, body);
-    const args = [
-      '-c', '1', '-t', '1', '-m', String(concurrency), '-D', String(seconds), '--warm-up-time=1',
-      '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `--log-file=${logFile}`, url,
-    ];
-    const out = await new Promise<string>((resolve, reject) => {
-      const p = spawn(bin, args);
-      let text = '';
-      p.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (text += d.toString()));
-      p.on('error', reject);
-      p.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`h2load exited ${code}: ${text}`))));
-    });
-    const rows = (await readFile(logFile, 'utf8')).trim().split('\n').map((l) => l.split('\t'));
-    const ok = rows.filter((r) => r[1] === '200').map((r) => Number(r[2]) / 1000);
-    ok.sort((x, y) => x - y);
-    // streams still in flight when the duration ends are cut by h2load (status 0 in the log), not
-    // by the server: count errors (resets, timeouts) and other non-200 answers
-    const errored = Number(/(\d+) errored/.exec(out)?.[1] ?? 0) + Number(/(\d+) timeout/.exec(out)?.[1] ?? 0);
-    const failed = errored + rows.filter((r) => r[1] !== '200' && r[1] !== '0').length; // 0: cut at the end
-    return { calls: ok.length, perSec: ok.length / seconds, p50: quantile(ok, 0.5), p99: quantile(ok, 0.99), max: ok[ok.length - 1] ?? NaN, failed };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 // ------------------------------------------------------------------ datasets
 

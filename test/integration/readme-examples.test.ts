@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('README grpcurl examples', () => {
   it('there are examples for every Marquee service', () => {
-    for (const svc of ['CatalogService', 'RecommendService', 'ReportService']) {
+    for (const svc of ['CatalogService', 'PlatformService', 'RecommendService', 'ReportService']) {
       expect(examples.some((e) => e.command.includes(`marquee.v1.${svc}/`)), svc).toBe(true);
     }
   });

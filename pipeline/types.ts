@@ -39,7 +39,7 @@ export interface Movie {
 export type Table = 'movies' | 'credits' | 'keywords';
 
 /** Every table rows are read from: the TMDB tables and the platform families' tables. */
-export type SourceTable = Table | 'platform_titles' | 'platform_ratings';
+export type SourceTable = Table | 'platform_titles' | 'platform_ratings' | 'movielens_ratings' | 'movielens_links';
 
 /** A row that was not admitted, with why: a line of `quarantine.jsonl`. */
 export interface QuarantineRecord {
@@ -75,10 +75,10 @@ export type QuarantineReason =
 
 /**
  * Every stage in run order: the TMDB catalog (extract, transform), the platform catalog (platforms,
- * scores), the link between the two (link), then the report, embeddings and index over both, and
- * publish. The inline runner and the BullMQ flow both follow this order.
+ * scores), the link between the two (link), the ratings model (train), then the report, embeddings
+ * and index over both catalogs, and publish. The inline runner and the BullMQ flow both follow this order.
  */
-export const STAGES = ['extract', 'transform', 'platforms', 'scores', 'link', 'eda', 'embed', 'index', 'publish'] as const;
+export const STAGES = ['extract', 'transform', 'platforms', 'scores', 'link', 'train', 'eda', 'embed', 'index', 'publish'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface InputFile {

@@ -46,6 +46,7 @@ import { adminModule } from './admin/module';
 import { reportModule } from './report/module';
 import { recommendModule } from './recommend/module';
 import { platformsModule } from './platforms/module';
+import { ratingsModule } from './ratings/module';
 
 export interface ServiceContext {
   holder: CatalogHolder;
@@ -72,6 +73,7 @@ export const MODULES: ServiceModule[] = [
   catalogModule,
   platformsModule,
   recommendModule,
+  ratingsModule,
   adminModule,
   reportModule,
 ];

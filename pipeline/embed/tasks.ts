@@ -1,13 +1,14 @@
 // The CPU-heavy jobs that run off the caller's event loop (thread.ts), and the messages they send back.
 import type { EmbedJob, EmbedOutcome } from './embed-movies';
 import type { IndexJob, IndexOutcome } from '../index/hnsw';
+import type { TrainJob, TrainOutcome } from '../ratings/train';
 
-export type WorkerTask = { kind: 'embed'; job: EmbedJob } | { kind: 'index'; job: IndexJob };
+export type WorkerTask = { kind: 'embed'; job: EmbedJob } | { kind: 'index'; job: IndexJob } | { kind: 'train'; job: TrainJob };
 
-export type TaskResult<T extends WorkerTask> = T extends { kind: 'embed' } ? EmbedOutcome : IndexOutcome;
+export type TaskResult<T extends WorkerTask> = T extends { kind: 'embed' } ? EmbedOutcome : T extends { kind: 'train' } ? TrainOutcome : IndexOutcome;
 
 export type WorkerEvent =
   | { type: 'progress'; done: number; total: number; message: string }
   | { type: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }
-  | { type: 'done'; result: EmbedOutcome | IndexOutcome; peakRssBytes?: number }
+  | { type: 'done'; result: EmbedOutcome | IndexOutcome | TrainOutcome; peakRssBytes?: number }
   | { type: 'error'; message: string; stack?: string };

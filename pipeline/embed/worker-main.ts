@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { embedMovies } from './embed-movies';
 import { buildIndex } from '../index/hnsw';
+import { trainRatings } from '../ratings/train';
 import type { WorkerEvent, WorkerTask } from './tasks';
 
 const post = (e: WorkerEvent) => parentPort!.postMessage(e);
@@ -12,8 +13,9 @@ const hooks = {
 
 async function run(task: WorkerTask): Promise<void> {
   try {
-    const result = task.kind === 'embed' ? await embedMovies(task.job, hooks) : await buildIndex(task.job, hooks);
-    post({ type: 'done', result });
+    const result =
+      task.kind === 'embed' ? await embedMovies(task.job, hooks) : task.kind === 'train' ? await trainRatings(task.job, hooks) : await buildIndex(task.job, hooks);
+    post({ type: 'done', result, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     post({ type: 'error', message: err.message, stack: err.stack });

@@ -3,6 +3,7 @@ import { STAGES, type StageName } from '../types';
 import { runPlatforms } from '../platforms/extract';
 import { runScores } from '../platforms/scores';
 import { runLink } from '../platforms/link';
+import { runTrain } from '../ratings/stage';
 import { runExtract } from './extract';
 import { runTransform } from './transform';
 import { runEda } from './eda';
@@ -18,6 +19,7 @@ export const STAGE_FNS: Record<Exclude<StageName, 'publish'>, StageFn> = {
   platforms: runPlatforms,
   scores: runScores,
   link: runLink,
+  train: runTrain,
   eda: runEda,
   embed: runEmbed,
   index: runIndex,

@@ -20,7 +20,7 @@ function fromSources(): unknown {
     }
     return target;
   };
-  const files = ['catalog', 'platforms', 'recommend', 'pipeline', 'report', 'common'].map((f) => `marquee/v1/${f}.proto`);
+  const files = ['catalog', 'platforms', 'ratings', 'recommend', 'pipeline', 'report', 'common'].map((f) => `marquee/v1/${f}.proto`);
   root.loadSync(files, { keepCase: false });
   return shape(root);
 }

@@ -1,0 +1,190 @@
+// RatingsService: pure functions of (state, request).
+import { normalizeKey } from '../../pipeline/normalize';
+import type { Movie } from '../../pipeline/types';
+import { movieRef } from '../catalog/messages';
+import { resolveTitle, type TitleRef } from '../catalog/resolve-title';
+import { failedPrecondition, invalidArgument, notFound } from '../errors';
+import { watchOptions } from '../platforms/messages';
+import { PLATFORMS_EXTENSION } from '../platforms/queries';
+import type { PlatformTables } from '../platforms/tables';
+import { RECOMMEND_EXTENSION, type RecommendState } from '../recommend/extension';
+import type { CatalogState } from '../state';
+import { intIn } from '../validate';
+import { rankingScore } from '../../pipeline/ratings/evaluate';
+import { predict, ratedBy, RATINGS_EXTENSION, type RatingsExtensionValue, type RatingsState } from './model-state';
+
+const DEFAULT_THRESHOLD = 3.5;
+const DEFAULT_K = 10;
+const MAX_K = 50;
+const DEFAULT_MIN_RATINGS = 10;
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function ratings(state: CatalogState): RatingsState {
+  const r = state.ext.get(RATINGS_EXTENSION) as RatingsExtensionValue | undefined;
+  if (!r) throw failedPrecondition(`the ratings model is not loaded for catalog version ${state.version}`, 'NO_RATINGS_MODEL');
+  if ('missing' in r) throw failedPrecondition(r.missing, 'NO_RATINGS_MODEL');
+  return r;
+}
+
+function knownUser(s: RatingsState, userId: number): number {
+  const u = s.userOfId.get(userId);
+  if (u === undefined) {
+    throw notFound(
+      `user ${userId} is not in the ratings (${s.model.meta.users.toLocaleString('en-US')} users); for a new user, call RecommendForUser with the movies they like`,
+      [],
+      'USER_NOT_FOUND',
+    );
+  }
+  return u;
+}
+
+function userContext(s: RatingsState, u: number) {
+  const n = s.model.userOffsets[u + 1] - s.model.userOffsets[u];
+  return { userMeanRating: round(s.model.userMean[u]), userRatings: n };
+}
+
+export function predictRating(state: CatalogState, req: TitleRef & { userId?: number; threshold?: number | null }) {
+  const s = ratings(state);
+  const userId = intIn(req.userId ?? 0, 'user_id', 1, 2_000_000_000);
+  const threshold = req.threshold ?? DEFAULT_THRESHOLD;
+  if (!(threshold >= 0.5 && threshold <= 5)) throw invalidArgument(`threshold must be a rating from 0.5 to 5; got ${threshold}`, { reason: 'OUT_OF_RANGE' });
+  const u = knownUser(s, userId);
+  const movie = resolveTitle(state, req);
+  const i = s.itemOfTmdb.get(movie.id);
+  if (i === undefined) {
+    throw notFound(
+      `no user rated ${JSON.stringify(movie.title)} (${movie.releaseYear}, id ${movie.id}): the ratings model cannot predict it. What is known: TMDB vote average ${movie.voteAverage} from ${movie.voteCount} votes`,
+      [],
+      'MOVIE_NOT_RATED',
+    );
+  }
+  const p = predict(s, u, i);
+  const rated = ratedBy(s, u);
+  const at = rated.indexOf(i);
+  return {
+    userId,
+    movie: movieRef(movie),
+    predictedRating: round(p),
+    wouldLike: p >= threshold,
+    threshold,
+    ...userContext(s, u),
+    ...(at >= 0 && { userRating: s.model.userStars[s.model.userOffsets[u] + at] }),
+    movieRatings: s.itemCount[i],
+  };
+}
+
+interface Filters {
+  genre: string | null;
+  from: number;
+  to: number;
+}
+
+function filtersOf(req: { genre?: string; yearFrom?: number; yearTo?: number }): Filters {
+  const genre = typeof req.genre === 'string' && req.genre.trim() ? normalizeKey(req.genre) : null;
+  const from = intIn(req.yearFrom ?? 0, 'year_from', 1800, 2200, 'no lower bound');
+  const to = intIn(req.yearTo ?? 0, 'year_to', 1800, 2200, 'no upper bound');
+  if (from && to && from > to) throw invalidArgument(`year_from ${from} is after year_to ${to}`, { reason: 'BAD_RANGE' });
+  return { genre, from, to };
+}
+
+const passes = (m: Movie, f: Filters) =>
+  (!f.genre || m.genres.some((g) => normalizeKey(g) === f.genre)) && (!f.from || m.releaseYear >= f.from) && (!f.to || m.releaseYear <= f.to);
+
+function checkGenre(state: CatalogState, f: Filters): void {
+  if (!f.genre) return;
+  const all = new Set(state.movies.flatMap((m) => m.genres));
+  if (![...all].some((g) => normalizeKey(g) === f.genre)) {
+    throw invalidArgument(`no movie has the genre ${JSON.stringify(f.genre)}; genres: ${[...all].sort().join(', ')}`, { reason: 'UNKNOWN_GENRE' });
+  }
+}
+
+export function recommendForUser(
+  state: CatalogState,
+  req: { userId?: number; k?: number; genre?: string; yearFrom?: number; yearTo?: number; liked?: TitleRef[]; disliked?: TitleRef[]; minRatings?: number },
+) {
+  const k = intIn(req.k ?? 0, 'k', 1, MAX_K, `the default ${DEFAULT_K}`) || DEFAULT_K;
+  const f = filtersOf(req);
+  checkGenre(state, f);
+  const platforms = state.ext.get(PLATFORMS_EXTENSION) as PlatformTables | undefined;
+  const entry = (m: Movie, extra: { predictedRating?: number; similarity?: number }) => ({ movie: movieRef(m), ...extra, genres: m.genres, watch: watchOptions(m.id, platforms) });
+  const userId = intIn(req.userId ?? 0, 'user_id', 0, 2_000_000_000);
+  const r = state.ext.get(RATINGS_EXTENSION) as RatingsExtensionValue | undefined;
+  const s = r && !('missing' in r) ? r : null;
+  const u = userId && s ? s.userOfId.get(userId) : undefined;
+
+  if (s && u !== undefined) {
+    const minRatings = intIn(req.minRatings ?? 0, 'min_ratings', 1, 1_000_000, `the default ${DEFAULT_MIN_RATINGS}`) || DEFAULT_MIN_RATINGS;
+    const seen = new Set(ratedBy(s, u));
+    const best: [number, Movie, number][] = [];
+    for (const m of state.movies) {
+      const i = s.itemOfTmdb.get(m.id);
+      if (i === undefined || seen.has(i) || s.itemCount[i] < minRatings || !passes(m, f)) continue;
+      const p = predict(s, u, i);
+      const score = rankingScore(p, s.itemCount[i]);
+      if (best.length < k || score > best[best.length - 1][0]) {
+        best.push([score, m, p]);
+        best.sort((a, b) => b[0] - a[0] || a[1].id - b[1].id);
+        if (best.length > k) best.pop();
+      }
+    }
+    return {
+      userId,
+      strategy: 'ratings model',
+      movies: best.map(([, m, p]) => entry(m, { predictedRating: round(p) })),
+      ...userContext(s, u),
+      note: `movies of this catalog the user has not rated, with at least ${minRatings} ratings, ranked by predicted rating + ln(1 + ratings of the movie)`,
+    };
+  }
+
+  // a new user: from the movies they name (liked, disliked), else the most popular
+  const liked = (req.liked ?? []).map((x) => resolveTitle(state, x));
+  const disliked = (req.disliked ?? []).map((x) => resolveTitle(state, x));
+  const who = userId ? `user ${userId} is not in the ratings` : 'no user id';
+  if (liked.length === 0 && disliked.length === 0) {
+    const movies = [...state.movies].filter((m) => passes(m, f)).sort((a, b) => b.popularity - a.popularity || a.id - b.id).slice(0, k);
+    return { userId, strategy: 'popular: nothing to go on', movies: movies.map((m) => entry(m, {})), note: `${who} and no movies were named: the most popular movies; name liked movies for a personal answer` };
+  }
+  const rec = state.ext.get(RECOMMEND_EXTENSION) as RecommendState | undefined;
+  if (!rec || rec.kind !== 'ready') throw failedPrecondition(rec?.kind === 'missing' ? rec.message : 'the similarity index is not loaded', 'NO_INDEX');
+  const vec = (m: Movie) => {
+    const row = rec.rowOf.get(m.id);
+    if (row === undefined) throw failedPrecondition(`movie ${m.id} is not in the similarity index of version ${state.version}`, 'NOT_INDEXED');
+    return rec.index.getPoint(row);
+  };
+  const avg = (ms: Movie[]) => {
+    const out = new Array<number>(rec.meta.dims).fill(0);
+    for (const m of ms) vec(m).forEach((x, d) => (out[d] += x / ms.length));
+    return out;
+  };
+  // Qdrant's "average vector" strategy: the mean of the liked, pushed away from the mean of the disliked
+  const pos = liked.length ? avg(liked) : new Array<number>(rec.meta.dims).fill(0);
+  const neg = disliked.length ? avg(disliked) : null;
+  const target = neg ? pos.map((x, d) => x + (x - neg[d])) : pos;
+  const named = new Set([...liked, ...disliked].map((m) => m.id));
+  const allowed = (label: number) => {
+    const m = rec.movieAt[label];
+    return !!m && !named.has(m.id) && passes(m, f);
+  };
+  const res = rec.index.searchKnn(target, Math.min(k, rec.meta.count), allowed);
+  const movies = res.neighbors.map((label, j) => entry(rec.movieAt[label], { similarity: Math.round((1 - res.distances[j]) * 1e6) / 1e6 }));
+  return {
+    userId,
+    strategy: 'content: from the movies named',
+    movies,
+    note: `${who}: movies closest to ${liked.length} liked${disliked.length ? ` and away from ${disliked.length} disliked` : ''} (embeddings of the catalog)`,
+  };
+}
+
+export function ratingsModelInfo(state: CatalogState) {
+  const s = ratings(state);
+  const m = s.model.meta;
+  return {
+    users: m.users,
+    movies: m.items,
+    ratings: m.ratings,
+    factors: m.factors,
+    members: m.members,
+    figuresJson: JSON.stringify(m.figures),
+    hyperparametersJson: JSON.stringify(m.options),
+  };
+}

@@ -5,6 +5,22 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { IndexCache } from '../embed/cache';
 import { readEmbeddings } from '../embed/matrix';
+import { readJsonl } from '../artifacts/files';
+import type { PlatformTitle } from '../platforms/types';
+import type { Movie } from '../types';
+import { RERANK_WEIGHTS, RerankFeatures, type RerankDoc } from './rerank';
+import { buildSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists } from './similar-lists';
+
+/** Bump when the rerank features change (part of the similar lists' cache key). */
+const RERANK_VERSION = 1;
+
+/** The rerank's view of each embedded doc, in embedding row order. */
+async function rerankDocs(file: string, corpus: 'movies' | 'titles'): Promise<RerankDoc[]> {
+  const out: RerankDoc[] = [];
+  if (corpus === 'titles') for await (const t of readJsonl<PlatformTitle>(file)) out.push({ title: t.title, keywords: [], cast: t.cast });
+  else for await (const m of readJsonl<Movie>(file)) out.push({ title: m.title, keywords: m.keywords, cast: m.cast });
+  return out;
+}
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -39,6 +55,8 @@ export interface IndexMeta extends IndexParams {
 
 export interface IndexJob {
   dir: string;
+  /** the docs of the embedding rows, to precompute similar lists (similar-lists.ts); none: no lists */
+  docs?: { file: string; corpus: 'movies' | 'titles' };
   params?: Partial<IndexParams>;
   /** artifacts dir whose _cache/index/ keeps built graphs (none: always build) */
   artifactsDir?: string;
@@ -47,6 +65,8 @@ export interface IndexJob {
 export interface IndexOutcome {
   meta: IndexMeta;
   buildMs: number;
+  /** the precomputed similar lists, when docs were given */
+  similar?: { k: number; ms: number; reused: boolean; bytes: number };
   /** the graph came from the cache (same vectors, same parameters: the build is deterministic) */
   reused: boolean;
   files: Record<string, string>;
@@ -108,13 +128,40 @@ export async function buildIndex(
     await index.writeIndex(target);
     if (cache) {
       await cache.store(key, target);
-      await cache.prune(2);
+      await cache.prune(6); // graphs and similar lists of both corpora
     }
   }
   const buildMs = Math.round(performance.now() - t0);
   await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
+  const files: Record<string, string> = { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta };
+  let similar: IndexOutcome['similar'];
+  if (job.docs) {
+    const t1 = performance.now();
+    const docs = await rerankDocs(job.docs.file, job.docs.corpus);
+    const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}\n`);
+    for (const d of docs) listKey.update(`${d.title}\u0000${d.keywords.join('\u0001')}\u0000${d.cast.slice(0, 5).join('\u0001')}\n`);
+    const lkey = `${listKey.digest('hex').slice(0, 32)}-similar`;
+    const target = path.join(job.dir, SIMILAR_FILES.bin);
+    let listsReused = false;
+    if (cache && (await cache.fetch(lkey, target))) {
+      listsReused = true;
+    } else {
+      const index = new HierarchicalNSW('cosine', emb.dims);
+      await index.readIndex(path.join(job.dir, INDEX_FILES.index));
+      index.setEf(p.ef);
+      const lists = buildSimilarLists(index, matrix, emb.dims, new RerankFeatures(docs), (done) => hooks.progress(done, emb.count, 'precomputing similar lists'));
+      await writeSimilarLists(job.dir, lists);
+      if (cache) await cache.store(lkey, target);
+    }
+    if (listsReused) {
+      await writeFile(path.join(job.dir, SIMILAR_FILES.meta), JSON.stringify({ k: SIMILAR_K, count: emb.count, weights: RERANK_WEIGHTS }));
+    }
+    files.similar = SIMILAR_FILES.bin;
+    files.similarMeta = SIMILAR_FILES.meta;
+    similar = { k: SIMILAR_K, ms: Math.round(performance.now() - t1), reused: listsReused, bytes: emb.count * SIMILAR_K * 8 };
+  }
   hooks.progress(emb.count, emb.count, 'index built');
-  return { meta, buildMs, reused, files: { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta } };
+  return { meta, buildMs, reused, files, similar };
 }
 
 export async function readIndexMeta(dir: string): Promise<IndexMeta> {

@@ -33,6 +33,14 @@ export interface TrainHooks {
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
+/**
+ * Above this many ratings (the full MovieLens set has 26M) the model is fitted with fewer factors
+ * and epochs and one ensemble member, so the stage takes minutes, not an hour: with many ratings
+ * per movie, fewer passes converge.
+ */
+const LARGE = 2_000_000;
+const LARGE_DATA_OPTIONS: Partial<TrainOptions> = { factors: 50, epochs: 12 };
+
 export async function trainRatings(job: TrainJob, hooks: TrainHooks): Promise<TrainOutcome> {
   const input = await discoverRatingsInput(job.dataDir);
   if (!input.ratings || !input.links) {
@@ -45,8 +53,8 @@ export async function trainRatings(job: TrainJob, hooks: TrainHooks): Promise<Tr
   const data = await loadRatings(input, (rows) => hooks.progress(rows, 0, `reading ${input.ratings!.file}`));
   const n = data.user.length;
   const seed = job.seed ?? 2026;
-  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, seed, ...job.options };
-  const members = job.members ?? (n <= 2_000_000 ? 2 : 1);
+  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, seed, ...(n > LARGE ? LARGE_DATA_OPTIONS : {}), ...job.options };
+  const members = job.members ?? (n <= LARGE ? 2 : 1);
   const days = userDays(data);
   const loadMs = performance.now() - t0;
   const steps = 2 * members + 3;

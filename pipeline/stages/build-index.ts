@@ -3,6 +3,7 @@ import path from 'node:path';
 import { runInThread } from '../embed/thread';
 import { EMBEDDING_FILES } from '../embed/matrix';
 import { PLATFORM_FILES } from '../platforms/types';
+import { FILES } from '../artifacts/store';
 import { timedStage, type StageContext } from './context';
 import type { StageResult } from '../types';
 
@@ -17,15 +18,15 @@ export async function runIndex(ctx: StageContext): Promise<StageResult> {
     const files: Record<string, string> = {};
     const info: Record<string, unknown> = { library: 'hnswlib-node' };
     for (const c of [
-      { corpus: 'movies', dir: ctx.dir, prefix: '', key: '' },
-      { corpus: 'titles', dir: path.join(ctx.dir, PLATFORM_FILES.dir), prefix: 'platforms/', key: 'titles_' },
+      { corpus: 'movies' as const, dir: ctx.dir, prefix: '', key: '', docs: path.join(ctx.dir, FILES.catalog) },
+      { corpus: 'titles' as const, dir: path.join(ctx.dir, PLATFORM_FILES.dir), prefix: 'platforms/', key: 'titles_', docs: path.join(ctx.dir, PLATFORM_FILES.titles) },
     ]) {
       if (!existsSync(path.join(c.dir, EMBEDDING_FILES.meta))) {
         counts[`${c.key}indexed`] = 0;
         continue;
       }
       const r = await runInThread(
-        { kind: 'index', job: { dir: c.dir, artifactsDir: ctx.config.artifactsDir } },
+        { kind: 'index', job: { dir: c.dir, artifactsDir: ctx.config.artifactsDir, docs: { file: c.docs, corpus: c.corpus } } },
         {
           signal: ctx.signal,
           progress: (done, total, message) => ctx.progress({ stage: 'index', done, total, unit: 'vectors', message: `${c.corpus}: ${message}` }),
@@ -35,7 +36,7 @@ export async function runIndex(ctx: StageContext): Promise<StageResult> {
       counts[`${c.key}indexed`] = r.meta.count;
       counts[`${c.key}indexReused`] = r.reused ? 1 : 0;
       for (const [role, f] of Object.entries(r.files)) files[c.key ? `titles_${role}` : role] = c.prefix + f;
-      const facts = { space: r.meta.space, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, seed: r.meta.seed, dims: r.meta.dims, count: r.meta.count, buildMs: r.buildMs, reused: r.reused };
+      const facts = { space: r.meta.space, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, seed: r.meta.seed, dims: r.meta.dims, count: r.meta.count, buildMs: r.buildMs, reused: r.reused, similarLists: r.similar ?? null };
       if (c.corpus === 'movies') Object.assign(info, facts);
       else info.titles = facts;
     }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { SHARED_TMDB_DIR } from '../config';
 import { defaultCreditsBytes, generateSynth } from './generate';
 import { generatePlatformSynth } from './platforms';
+import { generateMovieLensSynth } from './movielens';
 
 const USAGE = `usage: npm run data:synth -- --movies N --out DIR [--seed S] [--credits-bytes B] [--plain] [--gzip-level 1-9] [--source DIR]
   --movies N         number of movies (>= 20); the real full file has 45466
@@ -17,7 +18,9 @@ const USAGE = `usage: npm run data:synth -- --movies N --out DIR [--seed S] [--c
   --platform-titles T   also write synthetic platform title lists (T titles in all; the real set has 22998)
                         into DIR/platforms/, recombined from ../shared/data/platforms
   --platform-ratings R  and R raw ratings over those titles (default 11024289, the full set), in 8 parts
-                        (--movies may be left out to write the platform files only)`;
+                        (--movies may be left out to write the platform files only)
+  --movielens-ratings R synthetic MovieLens ratings.synth.csv.gz + links.synth.csv.gz in DIR (R rows;
+                        26024289 is the full ratings.csv), for bench:train`;
 
 function wholeNumber(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       source: { type: 'string' },
       'platform-titles': { type: 'string' },
       'platform-ratings': { type: 'string' },
+      'movielens-ratings': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,8 +52,16 @@ async function main(): Promise<void> {
   const movies = wholeNumber('movies', values.movies, 20);
   const platformTitles = wholeNumber('platform-titles', values['platform-titles'], 4);
   const platformRatings = wholeNumber('platform-ratings', values['platform-ratings'], 0);
-  if ((movies === undefined && platformTitles === undefined) || !values.out) throw new Error(`--out and --movies (or --platform-titles) are required\n${USAGE}`);
+  const movielens = wholeNumber('movielens-ratings', values['movielens-ratings'], 100);
+  if ((movies === undefined && platformTitles === undefined && movielens === undefined) || !values.out) {
+    throw new Error(`--out and --movies (or --platform-titles, --movielens-ratings) are required\n${USAGE}`);
+  }
   const outDir = path.resolve(values.out);
+  if (movielens !== undefined) {
+    const s = await generateMovieLensSynth({ ratings: movielens, outDir, seed: wholeNumber('seed', values.seed, 0, 2 ** 32 - 1) });
+    console.log(`SYNTHETIC MovieLens ratings: ${movielens.toLocaleString('en-US')} -> ${outDir} (${(s.ms / 1000).toFixed(1)} s)`);
+    for (const f of s.files) console.log(`  ${path.basename(f.file).padEnd(28)} ${f.records.toLocaleString('en-US').padStart(12)} records  ${f.bytes.toLocaleString('en-US').padStart(14)} bytes`);
+  }
   if (platformTitles !== undefined) {
     const s = await generatePlatformSynth({
       titles: platformTitles,

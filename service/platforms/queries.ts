@@ -235,13 +235,26 @@ export function similarTitles(state: CatalogState, req: { id?: string; title?: s
   if (!s) throw failedPrecondition(tables.similarMissing, 'NO_INDEX');
   const row = tables.rowOf.get(t)!;
   const allowed = (label: number) => label !== row && (!only || tables.titles[label]?.platform === only);
-  const want = Math.min(k, only ? tables.byPlatform[only].length - (t.platform === only ? 1 : 0) : s.meta.count - 1);
-  const res = want > 0 ? s.index.searchKnn(s.index.getPoint(row), want, allowed) : { neighbors: [], distances: [] };
+  let found: { label: number; similarity: number }[] = [];
+  if (s.lists) {
+    // a lookup in the version's precomputed list; a platform filter that empties it falls back to the graph
+    const l = s.lists;
+    for (let j = 0; j < l.k && found.length < k; j++) {
+      const label = l.rows[row * l.k + j];
+      if (label < 0) break;
+      if (allowed(label)) found.push({ label, similarity: l.scores[row * l.k + j] });
+    }
+  }
+  if (found.length < k && (!s.lists || only)) {
+    const want = Math.min(k, only ? tables.byPlatform[only].length - (t.platform === only ? 1 : 0) : s.meta.count - 1);
+    const res = want > 0 ? s.index.searchKnn(s.index.getPoint(row), want, allowed) : { neighbors: [], distances: [] };
+    found = res.neighbors.map((label, i) => ({ label, similarity: 1 - res.distances[i] }));
+  }
   return {
     title: titleRef(t, tables),
-    similar: res.neighbors.map((label, i) => ({
+    similar: found.map(({ label, similarity }) => ({
       title: titleRef(tables.titles[label], tables),
-      similarity: Math.round((1 - res.distances[i]) * 1e6) / 1e6,
+      similarity: Math.round(similarity * 1e6) / 1e6,
       listedIn: tables.titles[label].listedIn,
     })),
     embedder: s.embedder.id,

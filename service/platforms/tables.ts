@@ -7,6 +7,7 @@ import { versionFile } from '../../pipeline/artifacts/store';
 import { readEmbeddingsMeta, EMBEDDING_FILES } from '../../pipeline/embed/matrix';
 import type { EmbedderSpec } from '../../pipeline/embedders/types';
 import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw';
+import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists';
 import { normalizeKey } from '../../pipeline/normalize';
 import { PLATFORM_FILES, PLATFORMS, type Platform, type PlatformTitle, type TitleScore, type WatchLink } from '../../pipeline/platforms/types';
 import { Suggester } from '../normalize/fuzzy';
@@ -21,6 +22,8 @@ export interface SimilarIndex {
   index: Hnsw;
   meta: IndexMeta;
   embedder: EmbedderSpec;
+  /** each title's precomputed similar list (null for versions built before they existed) */
+  lists: SimilarLists | null;
 }
 
 export interface PlatformTables {
@@ -135,7 +138,7 @@ export async function loadPlatformTables(loaded: LoadedVersion): Promise<Platfor
     const emb = await readEmbeddingsMeta(sdir);
     const { index, meta } = await loadIndex(sdir);
     if (meta.count !== titles.length || emb.count !== titles.length) similarMissing = `the platform title index of version ${loaded.version} does not match its titles; rebuild it`;
-    else similar = { index, meta, embedder: emb.embedder };
+    else similar = { index, meta, embedder: emb.embedder, lists: existsSync(path.join(sdir, SIMILAR_FILES.bin)) ? await readSimilarLists(sdir) : null };
   }
   return {
     present: titles.length > 0,

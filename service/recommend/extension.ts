@@ -10,6 +10,7 @@ import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model';
 import { TransformersEmbedder } from '../../pipeline/embedders/transformers';
 import type { EmbedderSpec } from '../../pipeline/embedders/types';
 import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw';
+import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists';
 import type { Movie } from '../../pipeline/types';
 import type { CatalogExtension, CatalogState } from '../state';
 
@@ -30,6 +31,8 @@ export interface RecommendReady {
   movieAt: Movie[];
   rowOf: Map<number, number>;
   query: QueryEmbedder;
+  /** each movie's precomputed similar list (null for versions built before they existed) */
+  lists: SimilarLists | null;
 }
 
 /** The version has no usable index: `message` says why (answered as FAILED_PRECONDITION). */
@@ -118,7 +121,9 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
       }
       const query = await queryEmbedder(dir, emb.embedder);
       if (query.kind === 'unavailable') log.warn({ version: loaded.version, error: query.error }, 'SearchMovies unavailable');
-      return { kind: 'ready', index, meta, embedder: emb.embedder, movieAt, rowOf, query };
+      const lists = existsSync(path.join(dir, SIMILAR_FILES.bin)) ? await readSimilarLists(dir) : null;
+      if (lists && lists.count !== emb.count) throw new Error(`version ${loaded.version}: similar lists cover ${lists.count} movies, the embeddings ${emb.count}`);
+      return { kind: 'ready', index, meta, embedder: emb.embedder, movieAt, rowOf, query, lists };
     },
   };
 }

@@ -43,6 +43,18 @@ function nearest(r: RecommendReady, vector: number[], k: number, skipRow = -1): 
   return out;
 }
 
+function fromList(r: RecommendReady, row: number, k: number): { m: Movie; score: number }[] {
+  const l = r.lists!;
+  const out: { m: Movie; score: number }[] = [];
+  for (let j = 0; j < l.k && out.length < k; j++) {
+    const label = l.rows[row * l.k + j];
+    if (label < 0) break;
+    const m = r.movieAt[label];
+    if (m) out.push({ m, score: l.scores[row * l.k + j] });
+  }
+  return out;
+}
+
 export function similarMovies(state: CatalogState, req: TitleRef & { k?: number }) {
   const k = kOf(req.k);
   const movie = resolveTitle(state, req);
@@ -51,7 +63,8 @@ export function similarMovies(state: CatalogState, req: TitleRef & { k?: number 
   if (row === undefined) {
     throw failedPrecondition(`movie ${movie.id} is not in the similarity index of version ${state.version}`, 'NOT_INDEXED');
   }
-  const similar = nearest(r, r.index.getPoint(row), k, row);
+  // a lookup in the version's precomputed list (reranked); versions without one search the graph
+  const similar = r.lists ? fromList(r, row, k) : nearest(r, r.index.getPoint(row), k, row);
   return {
     movie: movieRef(movie),
     similar: similar.map((s) => scored(state, s.m, s.score)),

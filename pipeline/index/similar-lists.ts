@@ -1,0 +1,70 @@
+// Each doc's similar list, computed once per version (a published version is immutable), so
+// SimilarMovies and SimilarTitles are lookups: HNSW_CANDIDATES neighbours by embedding plus the
+// docs sharing a rare title word, rescored (rerank.ts), the best SIMILAR_K kept.
+// similar.bin: Int32 rows (n x SIMILAR_K, -1 where a doc has fewer), then Float32 scores (same shape).
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Hnsw } from './hnsw';
+import { HNSW_CANDIDATES, RERANK_WEIGHTS, type RerankFeatures } from './rerank';
+
+export const SIMILAR_K = 50;
+export const SIMILAR_FILES = { bin: 'similar.bin', meta: 'similar.json' } as const;
+
+export interface SimilarLists {
+  k: number;
+  count: number;
+  rows: Int32Array;
+  scores: Float32Array;
+}
+
+export function buildSimilarLists(
+  index: Hnsw,
+  matrix: Float32Array,
+  dims: number,
+  features: RerankFeatures,
+  onProgress?: (done: number) => void,
+): SimilarLists {
+  const n = matrix.length / dims;
+  const K = SIMILAR_K;
+  const rows = new Int32Array(n * K).fill(-1);
+  const scores = new Float32Array(n * K);
+  const cos = (a: number, b: number) => {
+    let d = 0;
+    for (let x = 0; x < dims; x++) d += matrix[a * dims + x] * matrix[b * dims + x];
+    return d;
+  };
+  for (let i = 0; i < n; i++) {
+    const q = Array.from(matrix.subarray(i * dims, (i + 1) * dims));
+    const want = Math.min(HNSW_CANDIDATES, n - 1);
+    const res = want > 0 ? index.searchKnn(q, want, (l) => l !== i) : { neighbors: [], distances: [] };
+    const cand: [number, number][] = res.neighbors.map((l, j) => [l, features.score(i, l, 1 - res.distances[j])]);
+    const have = new Set(res.neighbors);
+    for (const l of features.titleCandidates(i)) if (!have.has(l)) cand.push([l, features.score(i, l, cos(i, l))]);
+    cand.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    for (let j = 0; j < Math.min(K, cand.length); j++) {
+      rows[i * K + j] = cand[j][0];
+      scores[i * K + j] = cand[j][1];
+    }
+    if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
+  }
+  return { k: K, count: n, rows, scores };
+}
+
+export async function writeSimilarLists(dir: string, l: SimilarLists): Promise<void> {
+  const bytes = (a: Int32Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  await writeFile(path.join(dir, SIMILAR_FILES.bin), Buffer.concat([bytes(l.rows), bytes(l.scores)]));
+  await writeFile(
+    path.join(dir, SIMILAR_FILES.meta),
+    JSON.stringify({ k: l.k, count: l.count, weights: RERANK_WEIGHTS, candidates: `HNSW top ${HNSW_CANDIDATES} + docs sharing a rare title word` }),
+  );
+}
+
+export async function readSimilarLists(dir: string): Promise<SimilarLists> {
+  const meta = JSON.parse(await readFile(path.join(dir, SIMILAR_FILES.meta), 'utf8')) as { k: number; count: number };
+  const buf = await readFile(path.join(dir, SIMILAR_FILES.bin));
+  const ab = new ArrayBuffer(buf.byteLength);
+  new Uint8Array(ab).set(buf);
+  const n = meta.count * meta.k;
+  if (ab.byteLength !== n * 8) throw new Error(`${SIMILAR_FILES.bin} has ${ab.byteLength} bytes, expected ${n * 8}`);
+  return { k: meta.k, count: meta.count, rows: new Int32Array(ab, 0, n), scores: new Float32Array(ab, n * 4, n) };
+}

@@ -1,39 +1,50 @@
 # syntax=docker/dockerfile:1
-# One image for the workers, the gRPC service and the ops CLI: they differ only by command
-# (see docker-compose.yml). The TypeScript sources run through tsx, as in development.
+# One image for the workers, the service and the ops CLI: they differ only by command (see
+# docker-compose.yml). Production runs the compiled build (dist/, `npm run build`) with plain node.
 
 ARG NODE_VERSION=20
 
-# --- dependencies: hnswlib-node is compiled by node-gyp at install time, so this stage has a toolchain
-FROM node:${NODE_VERSION}-slim AS deps
+# --- build: hnswlib-node is compiled by node-gyp at install time, so this stage has a toolchain;
+# tsc compiles the sources to dist/ and Vite bundles the page to web/dist/, then dev dependencies go
+FROM node:${NODE_VERSION}-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# tsx is a devDependency and runs the sources, so dev dependencies are kept
 RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY proto ./proto
+COPY pipeline ./pipeline
+COPY workers ./workers
+COPY service ./service
+COPY web ./web
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-# --- runtime: same base (same glibc for the compiled addon), no toolchain, non-root
+# --- runtime: same base (same glibc for the compiled addon), no toolchain, no TypeScript, non-root
 FROM node:${NODE_VERSION}-slim
-ENV MARQUEE_DATA_DIR=/data/raw \
+ENV NODE_ENV=production \
+    MARQUEE_DATA_DIR=/data/raw \
     MARQUEE_ARTIFACTS_DIR=/data/artifacts \
     MARQUEE_MODEL_DIR=/models \
     MARQUEE_GRPC_ADDR=0.0.0.0:50051 \
+    MARQUEE_HTTP_ADDR=0.0.0.0:8080 \
+    MARQUEE_WORKER_METRICS_ADDR=0.0.0.0:9464 \
     REDIS_URL=redis://redis:6379
 WORKDIR /app
 # mount points, owned by the unprivileged `node` user of the base image (a new named volume takes
 # this ownership, so the non-root workers can write artifacts into it)
 RUN mkdir -p /data/raw /data/artifacts /models && chown -R node:node /data /models
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY proto ./proto
-COPY pipeline ./pipeline
-COPY workers ./workers
-COPY service ./service
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
+# the compiled wire contract (reflection, strict decoding, the HTTP routes)
+COPY --from=build /app/proto/descriptors.binpb ./proto/descriptors.binpb
+COPY package.json ./
 USER node
 VOLUME ["/data/artifacts"]
-EXPOSE 50051
+# gRPC, HTTP/JSON + page + /metrics, the workers' /metrics
+EXPOSE 50051 8080 9464
 # node directly (not npm) so SIGTERM reaches the process: the service drains in-flight calls, the
 # workers let their active job finish
-CMD ["node", "--import", "tsx", "service/main.ts"]
+CMD ["node", "dist/service/main.js"]

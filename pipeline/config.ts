@@ -2,8 +2,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: paths in config default relative to it, not to the cwd. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The repository root (the directory of package.json): paths in config default relative to it, not
+ * to the cwd. Found by walking up, so it is the same from pipeline/ (TypeScript) and dist/pipeline/
+ * (the compiled build).
+ */
+export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
 export const SHARED_TMDB_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'tmdb');
 
 export type EmbedderChoice = 'auto' | 'transformers' | 'catalog';
@@ -14,6 +25,8 @@ export interface Config {
   platformsDir: string | null;
   artifactsDir: string;
   grpcAddr: string;
+  /** the HTTP/JSON listener (page, metrics, dashboard); null: off */
+  httpAddr: string | null;
   redisUrl: string;
   embedder: EmbedderChoice;
   modelDir: string;
@@ -95,6 +108,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     throw new ConfigError(`MARQUEE_EMBEDDER=${JSON.stringify(embedder)} must be one of auto, transformers, catalog`);
   }
   const grpcAddr = checkListenAddr('MARQUEE_GRPC_ADDR', overrides.grpcAddr ?? env.MARQUEE_GRPC_ADDR ?? '0.0.0.0:50051', '0.0.0.0:50051');
+  const httpSetting = overrides.httpAddr !== undefined ? overrides.httpAddr : (env.MARQUEE_HTTP_ADDR ?? '0.0.0.0:8080');
+  const httpAddr = httpSetting === null || httpSetting === 'off' ? null : checkListenAddr('MARQUEE_HTTP_ADDR', httpSetting, '0.0.0.0:8080 (or off)');
   const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (!/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL=${JSON.stringify(redisUrl)} must start with redis:// or rediss://`);
@@ -117,6 +132,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
     platformsDir,
     artifactsDir: resolveDir(overrides.artifactsDir ?? env.MARQUEE_ARTIFACTS_DIR ?? 'data/artifacts'),
     grpcAddr,
+    httpAddr,
     redisUrl,
     embedder,
     modelDir: resolveDir(

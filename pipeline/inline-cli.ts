@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config';
-import { runInline } from './inline';
-import { createLogger } from './log';
-import { createProgressPrinter } from './progress';
-import type { Manifest } from './types';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { runInline } from './inline.js';
+import { createLogger } from './log.js';
+import { createProgressPrinter } from './progress.js';
+import type { Manifest } from './types.js';
 
 export const INLINE_USAGE = `npm run pipeline -- --inline [options]
   Runs every stage in-process (no Redis) and publishes a new artifact version.

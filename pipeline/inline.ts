@@ -1,9 +1,9 @@
-import type { Config } from './config';
-import type { Logger } from './log';
-import type { Manifest } from './types';
-import { newRunContext, type Progress } from './stages/context';
-import { BUILD_STAGES, STAGE_FNS } from './stages/registry';
-import { discardUnpublished, publishVersion, pruneVersions, writeStageResult } from './artifacts/store';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Manifest } from './types.js';
+import { newRunContext, type Progress } from './stages/context.js';
+import { BUILD_STAGES, STAGE_FNS } from './stages/registry.js';
+import { discardUnpublished, publishVersion, pruneVersions, writeStageResult } from './artifacts/store.js';
 
 export interface InlineOptions {
   onProgress?: (p: Progress) => void;

@@ -1,4 +1,4 @@
-import type { Progress } from './stages/context';
+import type { Progress } from './stages/context.js';
 
 /**
  * Renders stage progress for a person: one self-overwriting line with rate on a TTY,

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadProtos } from './proto';
+import { loadProtos } from './proto.js';
 
 /**
  * A real grpc-js client for any Marquee service, built from the same compiled contract as the

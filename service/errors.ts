@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import { descriptors } from './protocol/descriptors';
+import { descriptors } from './protocol/descriptors.js';
 
 /**
  * Errors a handler throws (or passes to its callback) for a caller's mistake or a known state.
@@ -34,7 +34,7 @@ export class RpcError extends Error implements Partial<grpc.StatusObject> {
     }
     this.metadata.set(
       'grpc-status-details-bin',
-      encodeStatus(code, message, this.reason, this.suggestions.slice(0, MAX_DETAIL_SUGGESTIONS)),
+      encodeStatus(code, message, this.reason, this.suggestions),
     );
   }
 }
@@ -121,17 +121,26 @@ function withList(message: string, label: string, items: string[] | undefined, m
 // google.rpc.Status with one google.rpc.ErrorInfo, encoded with the compiled contract's schemas.
 let schemas: { errorInfo: DescMessage; status: DescMessage } | null = null;
 
-function encodeStatus(code: number, message: string, reason: string, suggestions: string[]): Buffer {
+export function errorSchemas(): { errorInfo: DescMessage; status: DescMessage } {
   schemas ??= {
     errorInfo: descriptors().registry.getMessage('google.rpc.ErrorInfo')!,
     status: descriptors().registry.getMessage('google.rpc.Status')!,
   };
-  const { errorInfo, status } = schemas;
-  const info = create(errorInfo, {
+  return schemas;
+}
+
+/** The google.rpc.ErrorInfo fields of an error (the HTTP/JSON listener sends the same detail). */
+export function errorInfoFields(reason: string, suggestions: string[]) {
+  return {
     reason,
     domain: ERROR_DOMAIN,
-    metadata: Object.fromEntries(suggestions.map((s, i) => [`suggestion_${i + 1}`, s])),
-  } as never);
+    metadata: Object.fromEntries(suggestions.slice(0, MAX_DETAIL_SUGGESTIONS).map((s, i) => [`suggestion_${i + 1}`, s])),
+  };
+}
+
+function encodeStatus(code: number, message: string, reason: string, suggestions: string[]): Buffer {
+  const { errorInfo, status } = errorSchemas();
+  const info = create(errorInfo, errorInfoFields(reason, suggestions) as never);
   return Buffer.from(
     toBinary(status, create(status, { code, message, details: [anyPack(errorInfo, info)] } as never)),
   );

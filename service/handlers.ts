@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../pipeline/log';
-import { internal, invalidArgument, isRpcError } from './errors';
-import type { CatalogHolder } from './state';
-import { descriptors, type Descriptors } from './protocol/descriptors';
-import { checkMessageBytes } from './protocol/strict-decode';
+import type { Logger } from '../pipeline/log.js';
+import { internal, invalidArgument, isRpcError } from './errors.js';
+import type { CatalogHolder } from './state.js';
+import { descriptors, type Descriptors } from './protocol/descriptors.js';
+import { checkMessageBytes } from './protocol/strict-decode.js';
 
 /**
  * Handler plumbing shared by every module:
@@ -114,6 +114,16 @@ function toErrorObject(err: unknown): grpc.ServerErrorResponse {
   return err instanceof Error ? (err as grpc.ServerErrorResponse) : new Error(String(err));
 }
 
+/** Which listener a call came through: grpc-js calls carry nothing, the HTTP bridge marks its own. */
+export const CALL_PROTOCOL = Symbol('marquee call protocol');
+
+export function protocolOf(call: object): 'grpc' | 'http' {
+  return (call as { [CALL_PROTOCOL]?: 'http' })[CALL_PROTOCOL] ?? 'grpc';
+}
+
+/** Told once per finished call (metrics): code is the status name, e.g. OK or NOT_FOUND. */
+export type CallObserver = (method: string, protocol: 'grpc' | 'http', code: string, seconds: number) => void;
+
 export function wrapImplementation(
   serviceName: string,
   def: grpc.ServiceDefinition,
@@ -121,6 +131,7 @@ export function wrapImplementation(
   holder: CatalogHolder,
   log: Logger,
   holdsCatalog = true,
+  observe?: CallObserver,
 ): grpc.UntypedServiceImplementation {
   const acquire = () => (holdsCatalog ? holder.acquire() : null);
   const out: grpc.UntypedServiceImplementation = {};
@@ -129,18 +140,24 @@ export function wrapImplementation(
     if (typeof fn !== 'function') throw new Error(`${serviceName} does not implement ${name}`);
     const method = m.path;
 
-    const finish = (t0: number, release: (() => void) | undefined, err: unknown): grpc.ServerErrorResponse | null => {
+    const finish = (t0: number, release: (() => void) | undefined, err: unknown, call: object): grpc.ServerErrorResponse | null => {
       release?.();
-      const ms = Math.round((performance.now() - t0) * 1000) / 1000;
+      const elapsed = performance.now() - t0;
+      const ms = Math.round(elapsed * 1000) / 1000;
+      const protocol = protocolOf(call);
       if (!err) {
-        log.debug({ method, code: 'OK', ms }, 'call');
+        log.debug({ method, protocol, code: 'OK', ms }, 'call');
+        observe?.(method, protocol, 'OK', elapsed / 1000);
         return null;
       }
       if (isRpcError(err)) {
-        log.info({ method, code: grpc.status[err.code], ms, details: err.details }, 'call');
+        const code = grpc.status[err.code];
+        log.info({ method, protocol, code, ms, details: err.details }, 'call');
+        observe?.(method, protocol, code, elapsed / 1000);
         return err;
       }
-      log.error({ method, code: 'INTERNAL', ms, err }, 'call failed with an unexpected error');
+      log.error({ method, protocol, code: 'INTERNAL', ms, err }, 'call failed with an unexpected error');
+      observe?.(method, protocol, 'INTERNAL', elapsed / 1000);
       return internal();
     };
 
@@ -153,7 +170,7 @@ export function wrapImplementation(
         const reply: grpc.sendUnaryData<unknown> = (err, value, trailer, flags) => {
           if (done) return;
           done = true;
-          const e = finish(t0, lease?.release, err);
+          const e = finish(t0, lease?.release, err, call);
           if (e) callback(e);
           else callback(null, value, trailer, flags);
         };
@@ -174,7 +191,7 @@ export function wrapImplementation(
         const end = (err: unknown) => {
           if (done) return;
           done = true;
-          const e = finish(t0, lease?.release, err);
+          const e = finish(t0, lease?.release, err, call);
           if (e) call.emit('error', e);
         };
         call.on('finish', () => end(null));
@@ -192,9 +209,9 @@ export function wrapImplementation(
       out[name] = ((call: grpc.ServerDuplexStream<unknown, unknown>) => {
         try {
           const r: unknown = (fn as (c: unknown) => unknown)(call);
-          if (r instanceof Promise) r.catch((err: unknown) => call.emit('error', finish(performance.now(), undefined, err)));
+          if (r instanceof Promise) r.catch((err: unknown) => call.emit('error', finish(performance.now(), undefined, err, call)));
         } catch (err) {
-          call.emit('error', finish(performance.now(), undefined, err));
+          call.emit('error', finish(performance.now(), undefined, err, call));
         }
       }) as grpc.handleBidiStreamingCall<unknown, unknown>;
     }

@@ -1,4 +1,4 @@
 // `npm run service`: serve the published catalog over gRPC (waits NOT_SERVING if nothing is published).
-import { parseServiceArgs, runMain, serve } from './run';
+import { parseServiceArgs, runMain, serve } from './run.js';
 
 await runMain(() => serve(parseServiceArgs()));

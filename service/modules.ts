@@ -2,9 +2,9 @@
  * The service's plug-in list. HOW TO PLUG IN a group of RPCs (one line in MODULES below):
  *
  *   // service/recommend/module.ts
- *   import type { ServiceModule } from '../modules';
- *   import { unary } from '../handlers';
- *   import { notFound } from '../errors';
+ *   import type { ServiceModule } from '../modules.js';
+ *   import { unary } from '../handlers.js';
+ *   import { notFound } from '../errors.js';
  *   export const recommendModule: ServiceModule = {
  *     protoFiles: ['marquee/v1/recommend.proto'],      // relative to proto/
  *     serviceName: 'marquee.v1.RecommendService',       // fully qualified
@@ -38,15 +38,17 @@
  * - Reflection covers every module's protos automatically.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { Config } from '../pipeline/config';
-import type { Logger } from '../pipeline/log';
-import type { CatalogExtension, CatalogHolder } from './state';
-import { catalogModule } from './catalog/module';
-import { adminModule } from './admin/module';
-import { reportModule } from './report/module';
-import { recommendModule } from './recommend/module';
-import { platformsModule } from './platforms/module';
-import { ratingsModule } from './ratings/module';
+import type { Queue } from 'bullmq';
+import type { Config } from '../pipeline/config.js';
+import type { Logger } from '../pipeline/log.js';
+import type { CatalogExtension, CatalogHolder } from './state.js';
+import { catalogModule } from './catalog/module.js';
+import { adminModule } from './admin/module.js';
+import { reportModule } from './report/module.js';
+import { recommendModule } from './recommend/module.js';
+import { platformsModule } from './platforms/module.js';
+import { ratingsModule } from './ratings/module.js';
+import { searchModule } from './search/module.js';
 
 export interface ServiceContext {
   holder: CatalogHolder;
@@ -64,6 +66,8 @@ export interface ServiceModule {
   extensions?: CatalogExtension[];
   /** SERVING even before a catalog is loaded (admin RPCs) */
   servingWithoutCatalog?: boolean;
+  /** BullMQ queues this module works with: the queue dashboard (/admin/queues) shows them */
+  queues?(ctx: ServiceContext): Queue[];
   /** called at start-up after the server is bound (e.g. subscribe to Redis); its result's close() runs at shutdown */
   start?(ctx: ServiceContext): Promise<{ close(): Promise<void> } | void>;
 }
@@ -72,6 +76,7 @@ export interface ServiceModule {
 export const MODULES: ServiceModule[] = [
   catalogModule,
   platformsModule,
+  searchModule,
   recommendModule,
   ratingsModule,
   adminModule,

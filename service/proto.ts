@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import * as protoLoader from '@grpc/proto-loader';
 import type * as protobufTypes from 'protobufjs';
-import { descriptors } from './protocol/descriptors';
+import { descriptors } from './protocol/descriptors.js';
 
 // protobufjs is the runtime under grpc-js/proto-loader; both entry points are CommonJS.
 const require = createRequire(import.meta.url);
 const protobuf = require('protobufjs') as typeof protobufTypes;
-const descriptorExt = require('protobufjs/ext/descriptor') as typeof import('protobufjs/ext/descriptor');
+const descriptorExt = require('protobufjs/ext/descriptor') as typeof import('protobufjs/ext/descriptor/index.js');
 
 /**
  * proto-loader options used for every Marquee proto, server and clients alike:

@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../pipeline/config';
-import { createLogger, type Logger } from '../pipeline/log';
-import { loadSecuritySettings, type SecuritySettings } from './security/settings';
-import { startServer, type RunningServer } from './server';
+import { ConfigError, loadConfig, type Config } from '../pipeline/config.js';
+import { createLogger, type Logger } from '../pipeline/log.js';
+import { loadSecuritySettings, type SecuritySettings } from './security/settings.js';
+import { startServer, type RunningServer } from './server.js';
 
-const USAGE = `usage: npm run service -- [--addr host:port] [--artifacts dir] [--watch-ms n] [--log-level level]
-  --addr       listen address (env MARQUEE_GRPC_ADDR, default 0.0.0.0:50051)
+const USAGE = `usage: npm run service -- [--addr host:port] [--http-addr host:port|off] [--artifacts dir] [--watch-ms n] [--log-level level]
+  --addr       gRPC listen address (env MARQUEE_GRPC_ADDR, default 0.0.0.0:50051)
+  --http-addr  HTTP/JSON listen address: every RPC as JSON, the web page, /metrics, /admin/queues
+               (env MARQUEE_HTTP_ADDR, default 0.0.0.0:8080; off: gRPC only)
   --artifacts  artifacts dir holding CURRENT and the versions (env MARQUEE_ARTIFACTS_DIR, default data/artifacts)
   --watch-ms   how often to check CURRENT for a new version, ms (default 2000)
   --log-level  fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info; debug logs one line per call)`;
@@ -22,6 +24,7 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
     args: argv,
     options: {
       addr: { type: 'string' },
+      'http-addr': { type: 'string' },
       artifacts: { type: 'string' },
       'watch-ms': { type: 'string' },
       'log-level': { type: 'string' },
@@ -37,6 +40,7 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
   try {
     config = loadConfig({
       ...(values.addr !== undefined && { grpcAddr: values.addr }),
+      ...(values['http-addr'] !== undefined && { httpAddr: values['http-addr'] }),
       ...(values.artifacts !== undefined && { artifactsDir: values.artifacts }),
       ...(values['log-level'] !== undefined && { logLevel: values['log-level'] }),
     });
@@ -45,6 +49,7 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
     if (err instanceof ConfigError) {
       let msg = err.message;
       if (values.addr !== undefined) msg = msg.replace(/^MARQUEE_GRPC_ADDR=/, '--addr=');
+      if (values['http-addr'] !== undefined) msg = msg.replace(/^MARQUEE_HTTP_ADDR=/, '--http-addr=');
       if (values['log-level'] !== undefined) msg = msg.replace(/^LOG_LEVEL=/, '--log-level=');
       throw new ConfigError(msg);
     }
@@ -59,7 +64,13 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
 
 /** Serves until SIGTERM/SIGINT, then shuts down gracefully (in-flight calls finish, up to 10 s). */
 export async function serve(args: ServiceArgs, log: Logger = createLogger('service', args.config.logLevel)): Promise<RunningServer> {
-  const running = await startServer({ config: args.config, log, watch: { intervalMs: args.watchMs }, security: args.security });
+  const running = await startServer({
+    config: args.config,
+    log,
+    watch: { intervalMs: args.watchMs },
+    security: args.security,
+    http: args.config.httpAddr ? { addr: args.config.httpAddr } : false,
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

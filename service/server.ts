@@ -1,17 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ConfigError, PROJECT_ROOT, type Config } from '../pipeline/config';
-import { registerPathRedaction } from './errors';
-import { createLogger, type Logger } from '../pipeline/log';
-import { rejectMalformed, strictDefinition, wrapImplementation } from './handlers';
-import { MODULES, type ServiceContext, type ServiceModule } from './modules';
-import { loadProtos } from './proto';
-import { descriptors } from './protocol/descriptors';
-import { addReflection, REFLECTION_SERVICES } from './protocol/reflection';
-import { authInterceptor } from './security/auth';
-import { describeSecurity, grpcServerCredentials, loadSecuritySettings, type SecuritySettings } from './security/settings';
-import { CatalogHolder } from './state';
-import { watchCurrent, type WatchOptions } from './watch';
+import { ConfigError, PROJECT_ROOT, type Config } from '../pipeline/config.js';
+import { registerPathRedaction } from './errors.js';
+import { createLogger, type Logger } from '../pipeline/log.js';
+import { rejectMalformed, strictDefinition, wrapImplementation, type CallObserver } from './handlers.js';
+import type { GrpcRoute } from './http/bridge.js';
+import { startHttpServer, type RunningHttpServer } from './http/server.js';
+import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.js';
+import { MODULES, type ServiceContext, type ServiceModule } from './modules.js';
+import { loadProtos } from './proto.js';
+import { descriptors } from './protocol/descriptors.js';
+import { addReflection, REFLECTION_SERVICES } from './protocol/reflection.js';
+import { authInterceptor } from './security/auth.js';
+import { describeSecurity, grpcServerCredentials, loadSecuritySettings, type SecuritySettings } from './security/settings.js';
+import { CatalogHolder } from './state.js';
+import { watchCurrent, type WatchOptions } from './watch.js';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
@@ -31,6 +34,12 @@ export interface StartOptions {
   serverOptions?: grpc.ServerOptions;
   /** tokens and TLS; default: read from the environment (service/security/settings.ts) */
   security?: SecuritySettings;
+  /**
+   * The HTTP/JSON listener (Connect protocol, the page, /metrics, the queue dashboard) beside gRPC:
+   * an address (host:port, port 0 = a free port), or false/absent for gRPC only. `serve()` passes
+   * MARQUEE_HTTP_ADDR.
+   */
+  http?: { addr: string } | false;
 }
 
 export interface RunningServer {
@@ -42,6 +51,11 @@ export interface RunningServer {
   health: HealthImplementation;
   ctx: ServiceContext;
   security: SecuritySettings;
+  metrics: ServiceMetrics;
+  /** the HTTP listener, when started */
+  http: RunningHttpServer | null;
+  /** every method the gRPC server hosts, as the HTTP bridge reaches it */
+  routes: GrpcRoute[];
   /** Graceful: NOT_SERVING, stop accepting, let in-flight calls finish (up to graceMs), then force. */
   close(graceMs?: number): Promise<void>;
 }
@@ -56,6 +70,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   for (const m of modules) for (const e of m.extensions ?? []) holder.registerExtension(e);
 
   const security = opts.security ?? loadSecuritySettings();
+  const metrics = createServiceMetrics(holder);
+  const observe: CallObserver = (method, protocol, code, seconds) => metrics.observeCall(method, protocol, code, seconds);
   registerPathRedaction(config.artifactsDir, 'MARQUEE_ARTIFACTS_DIR');
   registerPathRedaction(config.modelDir, 'MARQUEE_MODEL_DIR');
   registerPathRedaction(config.dataDir, 'MARQUEE_DATA_DIR');
@@ -65,7 +81,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     'grpc.max_send_message_length': 16 * 1024 * 1024,
     ...opts.serverOptions,
     interceptors: [
-      authInterceptor(security.auth, (method, err) => log.info({ method, code: grpc.status[err.code], reason: err.reason }, 'call refused')),
+      authInterceptor(security.auth, (method, err) => {
+        log.info({ method, protocol: 'grpc', code: grpc.status[err.code], reason: err.reason }, 'call refused');
+        observe(method, 'grpc', grpc.status[err.code], 0);
+      }),
       ...(opts.serverOptions?.interceptors ?? []),
     ],
   });
@@ -75,15 +94,25 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const contract = descriptors();
   const protoFiles = [...new Set(modules.flatMap((m) => m.protoFiles))];
   const pkg = loadProtos(protoFiles);
+  // every service goes to grpc-js and into `routes`, which the HTTP listener serves with the same handlers
+  const routes: GrpcRoute[] = [];
+  const addService = (serviceName: string, def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => {
+    server.addService(def, impl);
+    for (const [key, m] of Object.entries(def)) {
+      const handler = impl[key] ?? impl[m.originalName ?? key];
+      routes.push({ service: serviceName, name: m.path.split('/').pop()!, definition: m as GrpcRoute['definition'], handler });
+    }
+  };
   for (const m of modules) {
     const def = pkg[m.serviceName];
     if (!def || 'format' in def) {
       throw new Error(`service ${m.serviceName} is not defined in ${m.protoFiles.join(', ')}`);
     }
     const serviceDef = def as grpc.ServiceDefinition;
-    server.addService(
+    addService(
+      m.serviceName,
       strictDefinition(serviceDef, contract),
-      wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log, !m.servingWithoutCatalog),
+      wrapImplementation(m.serviceName, serviceDef, m.implementation(ctx), holder, log, !m.servingWithoutCatalog, observe),
     );
   }
   addReflection(server, contract, () => [...modules.map((m) => m.serviceName), HEALTH_SERVICE, ...REFLECTION_SERVICES]);
@@ -97,7 +126,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // grpc-health-check's own definition, made strict like ours (malformed bytes: INVALID_ARGUMENT, not INTERNAL)
   health.addToServer({
     addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) =>
-      server.addService(strictDefinition(def, contract), rejectMalformed(def, impl)),
+      addService(HEALTH_SERVICE, strictDefinition(def, contract), rejectMalformed(def, impl)),
   } as unknown as grpc.Server);
   holder.on('swap', () => setHealth(true));
 
@@ -109,6 +138,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   ).finally(() => grpc.setLogVerbosity(configuredVerbosity()));
   const boundAddr = addr.replace(/:\d+$/, `:${port}`);
   log.info({ addr: boundAddr, port, services: modules.map((m) => m.serviceName), ...describeSecurity(security) }, 'listening');
+
+  let http: RunningHttpServer | null = null;
+  if (opts.http) {
+    try {
+      const queues = () => modules.flatMap((m) => m.queues?.(ctx) ?? []);
+      http = await startHttpServer({ addr: opts.http.addr, config, security, routes, descriptors: contract, metrics, holder, log, queues });
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
+  }
 
   const started: { close(): Promise<void> }[] = [];
   for (const m of modules) {
@@ -132,6 +172,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       watcher?.stop();
       health.setStatus('', 'NOT_SERVING');
       for (const m of modules) health.setStatus(m.serviceName, 'NOT_SERVING');
+      const httpClosed = http?.close().catch((err: unknown) => log.error({ err }, 'HTTP listener close failed'));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           log.warn({ graceMs }, 'in-flight calls did not finish in time: forcing shutdown');
@@ -143,12 +184,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           resolve();
         });
       });
+      await httpClosed;
       for (const s of started) await s.close().catch((err: unknown) => log.error({ err }, 'module close failed'));
       await holder.close();
       log.info('server stopped');
     })());
 
-  return { port, addr: boundAddr, server, holder, health, ctx, security, close };
+  return { port, addr: boundAddr, server, holder, health, ctx, security, metrics, http, routes, close };
 }
 
 /** A listen failure as one line naming the setting and the address, not grpc-js' resolver dump. */

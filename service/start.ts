@@ -1,10 +1,10 @@
 // `npm start`: the main job on a fresh machine. Serves at once (NOT_SERVING, health says so) and,
 // if nothing is published yet, builds the catalog in-process first (the embedded pipeline, no
 // Redis needed), then loads it and turns SERVING.
-import { runInline } from '../pipeline/inline';
-import { readCurrent } from '../pipeline/artifacts/store';
-import { createLogger } from '../pipeline/log';
-import { parseServiceArgs, runMain, serve } from './run';
+import { runInline } from '../pipeline/inline.js';
+import { readCurrent } from '../pipeline/artifacts/store.js';
+import { createLogger } from '../pipeline/log.js';
+import { parseServiceArgs, runMain, serve } from './run.js';
 
 await runMain(async () => {
   const args = parseServiceArgs();

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { loadVersion, type LoadedVersion } from '../pipeline/artifacts/reader';
-import { readCurrent } from '../pipeline/artifacts/store';
-import type { Logger } from '../pipeline/log';
-import type { Manifest, Movie } from '../pipeline/types';
-import { buildTables, type CatalogTables } from './catalog/tables';
-import { unavailable } from './errors';
+import { loadVersion, type LoadedVersion } from '../pipeline/artifacts/reader.js';
+import { readCurrent } from '../pipeline/artifacts/store.js';
+import type { Logger } from '../pipeline/log.js';
+import type { Manifest, Movie } from '../pipeline/types.js';
+import { buildTables, type CatalogTables } from './catalog/tables.js';
+import { unavailable } from './errors.js';
 
 /**
  * One loaded catalog version, immutable once built. A call reads `holder.get()` ONCE at its start
@@ -55,7 +55,7 @@ interface Slot {
 }
 
 export interface HolderEvents {
-  swap: [state: CatalogState, previous: CatalogState | null];
+  swap: [state: CatalogState, previous: CatalogState | null, loadMs: number];
   loadError: [version: string, error: unknown];
 }
 
@@ -165,8 +165,9 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
     const previous = this.current;
     this.slots.set(state, { inflight: 0, retired: false, disposed: false });
     this.current = state; // the swap: one reference assignment
+    const loadMs = performance.now() - t0;
     this.log.info(
-      { version, previous: previous?.version ?? null, movies: state.movies.length, ms: Math.round(performance.now() - t0) },
+      { version, previous: previous?.version ?? null, movies: state.movies.length, ms: Math.round(loadMs) },
       'catalog version loaded',
     );
     if (previous) {
@@ -174,7 +175,7 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       slot.retired = true;
       if (slot.inflight === 0) void this.dispose(previous, slot);
     }
-    this.emit('swap', state, previous);
+    this.emit('swap', state, previous, loadMs);
     return state;
   }
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from './errors';
+import { invalidArgument } from './errors.js';
 
 /** Longest text accepted in any name/title field. */
 export const MAX_TEXT = 200;

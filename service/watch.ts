@@ -1,6 +1,6 @@
-import { readCurrent } from '../pipeline/artifacts/store';
-import type { Logger } from '../pipeline/log';
-import type { CatalogHolder } from './state';
+import { readCurrent } from '../pipeline/artifacts/store.js';
+import type { Logger } from '../pipeline/log.js';
+import type { CatalogHolder } from './state.js';
 
 export interface WatchOptions {
   /** how often to read CURRENT (ms) */

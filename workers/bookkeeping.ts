@@ -2,13 +2,13 @@
 // failed, stalled) are written to the run's hash. These events fire in the worker process for both
 // in-process and sandboxed processors, so stages themselves never touch Redis.
 import type { Job, Worker } from 'bullmq';
-import type { Logger } from '../pipeline/log';
-import type { StageName } from '../pipeline/types';
-import type { Progress } from '../pipeline/stages/context';
-import type { StagePayload } from './flow';
-import type { RunStore } from './runs';
-import { discardUnpublished } from '../pipeline/artifacts/store';
-import type { StageSummary } from './processors/stage';
+import type { Logger } from '../pipeline/log.js';
+import type { StageName } from '../pipeline/types.js';
+import type { Progress } from '../pipeline/stages/context.js';
+import type { StagePayload } from './flow.js';
+import type { RunStore } from './runs.js';
+import { discardUnpublished } from '../pipeline/artifacts/store.js';
+import type { StageSummary } from './processors/stage.js';
 
 function errMsg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

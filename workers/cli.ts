@@ -1,11 +1,11 @@
 // `npm run pipeline -- ...`: --inline builds in-process (no Redis); anything else is an ops command
 // against the BullMQ queues (rebuild, status, watch, runs), loaded lazily so --inline never needs Redis.
-import { ConfigError } from '../pipeline/config';
-import { runInlineCli } from '../pipeline/inline-cli';
+import { ConfigError } from '../pipeline/config.js';
+import { runInlineCli } from '../pipeline/inline-cli.js';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--inline')) return runInlineCli(argv);
-  const { runOpsCli } = await import('./ops-cli');
+  const { runOpsCli } = await import('./ops-cli.js');
   return runOpsCli(argv);
 }
 

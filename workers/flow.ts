@@ -18,9 +18,9 @@
 // before the expensive embedding. The alternative (transform grafting eda and index<-embed onto the
 // waiting publish job at run time) buys that overlap at the cost of a tree that is not known up front.
 import type { FlowJob, JobsOptions } from 'bullmq';
-import { STAGES, type StageName } from '../pipeline/types';
-import { stageJobId } from './names';
-import type { OrchestrationSettings } from './settings';
+import { STAGES, type StageName } from '../pipeline/types.js';
+import { stageJobId } from './names.js';
+import type { OrchestrationSettings } from './settings.js';
 
 /** What every stage job carries: where to read and write, never the data itself. */
 export interface StagePayload {

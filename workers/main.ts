@@ -2,14 +2,15 @@
 // One entry point runs every stage queue or a chosen subset, so stages can be scaled out on other
 // hosts against the same Redis and the same shared artifacts storage.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../pipeline/config';
-import { createLogger } from '../pipeline/log';
-import { REBUILD_QUEUE } from './names';
-import { Orchestrator } from './orchestrator';
-import { startWorkerPool } from './pool';
-import { redactRedisUrl, workerRedis } from './redis';
-import { getSchedule, removeSchedule, setSchedule } from './schedule';
-import { loadOrchestrationSettings, loadWorkerSettings } from './settings';
+import { ConfigError, loadConfig } from '../pipeline/config.js';
+import { createLogger } from '../pipeline/log.js';
+import { createWorkerMetrics, serveWorkerMetrics, workerMetricsAddr } from './metrics.js';
+import { QUEUE_STAGES, REBUILD_QUEUE } from './names.js';
+import { Orchestrator } from './orchestrator.js';
+import { startWorkerPool } from './pool.js';
+import { redactRedisUrl, workerRedis } from './redis.js';
+import { getSchedule, removeSchedule, setSchedule } from './schedule.js';
+import { loadOrchestrationSettings, loadWorkerSettings } from './settings.js';
 
 export const WORKERS_USAGE = `npm run workers -- [options]
   Consumes the pipeline queues (BullMQ on REDIS_URL) until SIGTERM/SIGINT.
@@ -21,7 +22,8 @@ export const WORKERS_USAGE = `npm run workers -- [options]
 Environment: REDIS_URL, MARQUEE_QUEUE_PREFIX (default marquee), MARQUEE_EMBEDDER, MARQUEE_MODEL_DIR,
   MARQUEE_LOCK_DURATION_MS (60000), MARQUEE_STALLED_INTERVAL_MS (30000), MARQUEE_MAX_STALLED (2),
   MARQUEE_SHUTDOWN_GRACE_MS (600000), MARQUEE_REBUILD_CRON ('0 3 * * *'; 'off' removes the schedule),
-  MARQUEE_REBUILD_TZ. Retries (set where runs are triggered): MARQUEE_ATTEMPTS (3), MARQUEE_BACKOFF_MS (5000).`;
+  MARQUEE_REBUILD_TZ, MARQUEE_WORKER_METRICS_ADDR (Prometheus /metrics; default 0.0.0.0:9464, off).
+  Retries (set where runs are triggered): MARQUEE_ATTEMPTS (3), MARQUEE_BACKOFF_MS (5000).`;
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -67,7 +69,11 @@ async function main(argv: string[]): Promise<number> {
     if (s) log.info(s, 'rebuild schedule in force');
   }
 
-  const pool = startWorkerPool({ config, orchestration, workers, orchestrator, log });
+  const metricsAddr = workerMetricsAddr();
+  // queue depths of every queue, whichever this process consumes: one scrape target sees them all
+  const metrics = createWorkerMetrics(() => QUEUE_STAGES.map((s) => orchestrator.queue(s)));
+  const metricsServer = metricsAddr ? await serveWorkerMetrics(metrics, metricsAddr, log) : null;
+  const pool = startWorkerPool({ config, orchestration, workers, orchestrator, log, metrics });
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -83,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       log.info({ signal, active: pool.activeJobs().map((j) => `${j.queueName}/${j.id}`), graceMs: workers.shutdownGraceMs },
         'shutting down: letting active jobs finish');
       const { handedBack } = await pool.shutdown(workers.shutdownGraceMs);
+      metricsServer?.close();
       await orchestrator.close();
       orchRedis.disconnect();
       log.info({ handedBack }, 'workers stopped');

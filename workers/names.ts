@@ -1,5 +1,5 @@
 // Names shared by everything that talks to the queues: queue names, job ids, Redis keys, channels.
-import { STAGES, type StageName } from '../pipeline/types';
+import { STAGES, type StageName } from '../pipeline/types.js';
 
 /** One queue per pipeline stage, named after it. */
 export const STAGE_QUEUES = STAGES;

@@ -1,15 +1,15 @@
 // Ops commands against the queues (`npm run pipeline -- <command>`; `--inline` is handled before
 // this module is loaded and needs no Redis): rebuild, status, watch, runs, schedule.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../pipeline/config';
-import { createLogger } from '../pipeline/log';
-import { REBUILD_QUEUE } from './names';
-import { AmbiguousRunError, Orchestrator, RunNotFoundError } from './orchestrator';
-import { clientRedis, connectOrFail, RedisUnavailableError } from './redis';
-import { createRunRenderer, formatRun, formatRunLine } from './render';
-import { isTerminal, type RunRecord } from './runs';
-import { getSchedule, removeSchedule, setSchedule } from './schedule';
-import { loadOrchestrationSettings } from './settings';
+import { ConfigError, loadConfig } from '../pipeline/config.js';
+import { createLogger } from '../pipeline/log.js';
+import { REBUILD_QUEUE } from './names.js';
+import { AmbiguousRunError, Orchestrator, RunNotFoundError } from './orchestrator.js';
+import { clientRedis, connectOrFail, RedisUnavailableError } from './redis.js';
+import { createRunRenderer, formatRun, formatRunLine } from './render.js';
+import { isTerminal, type RunRecord } from './runs.js';
+import { getSchedule, removeSchedule, setSchedule } from './schedule.js';
+import { loadOrchestrationSettings } from './settings.js';
 
 export const OPS_USAGE = `npm run pipeline -- <command> [options]      (REDIS_URL, MARQUEE_QUEUE_PREFIX)
   rebuild [--watch]          queue a rebuild (a run in progress is returned instead of starting another)
@@ -143,8 +143,8 @@ function pickRun(orch: RunOps, id: string | undefined): Promise<RunRecord> {
 /** rebuild/status/watch/runs through the service (`--server`): exit 3 not found, 4 unavailable, 5 refused. */
 async function runRemote(cmd: string, rest: string[], server: string, json: boolean, follow: boolean, limitArg?: string): Promise<number> {
   if (cmd === 'schedule') throw new ConfigError('schedule talks to Redis directly; run it without --server (REDIS_URL)');
-  const { RemoteRunOps, remoteAuthFromEnv } = await import('../service/admin/remote');
-  const { checkListenAddr } = await import('../pipeline/config');
+  const { RemoteRunOps, remoteAuthFromEnv } = await import('../service/admin/remote.js');
+  const { checkListenAddr } = await import('../pipeline/config.js');
   checkListenAddr('--server', server, 'localhost:50051');
   const ops = new RemoteRunOps(server, remoteAuthFromEnv());
   try {

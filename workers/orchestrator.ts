@@ -2,13 +2,13 @@
 // scheduled-rebuild worker: start a rebuild (at most one at a time), read, list and watch runs.
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../pipeline/config';
-import { newRunId, newVersionId, versionDir } from '../pipeline/artifacts/store';
-import type { StageName } from '../pipeline/types';
-import { FLOW_ORDER, rebuildFlow, type StagePayload } from './flow';
-import { REBUILD_QUEUE, stageJobId } from './names';
-import { RunStore, isTerminal, type RunRecord } from './runs';
-import type { OrchestrationSettings } from './settings';
+import type { Config } from '../pipeline/config.js';
+import { newRunId, newVersionId, versionDir } from '../pipeline/artifacts/store.js';
+import type { StageName } from '../pipeline/types.js';
+import { FLOW_ORDER, rebuildFlow, type StagePayload } from './flow.js';
+import { REBUILD_QUEUE, stageJobId } from './names.js';
+import { RunStore, isTerminal, type RunRecord } from './runs.js';
+import type { OrchestrationSettings } from './settings.js';
 
 export interface StartResult {
   run: RunRecord;

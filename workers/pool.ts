@@ -2,19 +2,20 @@
 import os from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../pipeline/config';
-import type { Logger } from '../pipeline/log';
-import type { StageName } from '../pipeline/types';
-import { attachBookkeeping } from './bookkeeping';
-import type { StagePayload } from './flow';
-import { REBUILD_QUEUE } from './names';
-import type { Orchestrator } from './orchestrator';
-import { runPublishJob } from './processors/publish';
-import { runStageJob, type StageSummary } from './processors/stage';
-import { workerRedis } from './redis';
-import { RunStore } from './runs';
-import { SANDBOXED_PROCESSOR, sandboxForkOptions } from './sandbox';
-import type { OrchestrationSettings, WorkerSettings } from './settings';
+import type { Config } from '../pipeline/config.js';
+import type { Logger } from '../pipeline/log.js';
+import type { StageName } from '../pipeline/types.js';
+import { attachBookkeeping } from './bookkeeping.js';
+import type { StagePayload } from './flow.js';
+import type { WorkerMetrics } from './metrics.js';
+import { REBUILD_QUEUE } from './names.js';
+import type { Orchestrator } from './orchestrator.js';
+import { runPublishJob } from './processors/publish.js';
+import { runStageJob, type StageSummary } from './processors/stage.js';
+import { workerRedis } from './redis.js';
+import { RunStore } from './runs.js';
+import { SANDBOXED_PROCESSOR, sandboxForkOptions } from './sandbox.js';
+import type { OrchestrationSettings, WorkerSettings } from './settings.js';
 
 export interface WorkerPool {
   name: string;
@@ -34,6 +35,8 @@ export interface PoolDeps {
   /** used by the rebuild (schedule) queue to start runs through the single-run guard */
   orchestrator: Orchestrator;
   log: Logger;
+  /** per-stage job outcomes and durations (workers/metrics.ts) */
+  metrics?: WorkerMetrics;
 }
 
 export function startWorkerPool(deps: PoolDeps): WorkerPool {
@@ -85,6 +88,7 @@ export function startWorkerPool(deps: PoolDeps): WorkerPool {
       );
     }
     worker.on('error', (err) => log.warn({ stage, err: err.message }, 'worker error'));
+    deps.metrics?.watch(stage, worker);
     if (stage !== REBUILD_QUEUE) attachBookkeeping(worker as Worker<StagePayload, StageSummary>, stage as StageName, store, name, log);
     worker.on('active', (job) => active.set(`${stage}:${job.id}`, job));
     worker.on('completed', (job) => active.delete(`${stage}:${job.id}`));

@@ -1,7 +1,7 @@
 // Text for people: a run as a table, the list of runs, and the live view of a run being watched
 // (a cli-progress bar per stage on a terminal, plain lines otherwise: logs and CI).
 import cliProgress from 'cli-progress';
-import type { RunRecord, StageRecord } from './runs';
+import type { RunRecord, StageRecord } from './runs.js';
 
 const n = new Intl.NumberFormat('en-US');
 

@@ -10,9 +10,9 @@
 // Each stage's fields are written by the one worker holding that stage's job, so updates are plain
 // HSETs; the few transitions that must not go backwards (queued -> running -> done) are guarded in Lua.
 import type { Redis } from 'ioredis';
-import { STAGES, type StageName } from '../pipeline/types';
-import type { Progress } from '../pipeline/stages/context';
-import { runKeys } from './names';
+import { STAGES, type StageName } from '../pipeline/types.js';
+import type { Progress } from '../pipeline/stages/context.js';
+import { runKeys } from './names.js';
 
 /** skipped: never ran because an earlier stage failed for good */
 export type StageStatus = 'waiting' | 'active' | 'completed' | 'failed' | 'skipped';

@@ -1,7 +1,7 @@
 // Orchestration settings from the environment (each also a flag of `npm run workers` where it makes
 // sense). Validated at start-up with messages that name the variable, like pipeline/config.ts.
-import { ConfigError } from '../pipeline/config';
-import { QUEUE_STAGES, type QueueStage } from './names';
+import { ConfigError } from '../pipeline/config.js';
+import { QUEUE_STAGES, type QueueStage } from './names.js';
 
 export interface OrchestrationSettings {
   /** BullMQ key prefix; every queue, run record and channel lives under it (env MARQUEE_QUEUE_PREFIX) */

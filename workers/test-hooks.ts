@@ -7,9 +7,9 @@
 //   MARQUEE_TEST_STAGE_DELAY_MS=embed=6000[,eda=500]   the listed stages sleep that long (reporting
 //       progress) before doing their work, so a test can kill a worker in the middle of a stage.
 import type { Redis } from 'ioredis';
-import type { StageName } from '../pipeline/types';
-import type { Progress } from '../pipeline/stages/context';
-import { runKeys } from './names';
+import type { StageName } from '../pipeline/types.js';
+import type { Progress } from '../pipeline/stages/context.js';
+import { runKeys } from './names.js';
 
 function listed(env: string | undefined, stage: string): boolean {
   return (env ?? '').split(',').map((s) => s.trim()).includes(stage);

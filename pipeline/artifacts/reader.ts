@@ -1,6 +1,6 @@
-import type { Manifest, Movie } from '../types';
-import { readJsonl } from './files';
-import { checkManifestFiles, FILES, readCurrent, readManifest, UnsafeManifestError, versionDir, versionFile } from './store';
+import type { Manifest, Movie } from '../types.js';
+import { readJsonl } from './files.js';
+import { checkManifestFiles, FILES, readCurrent, readManifest, UnsafeManifestError, versionDir, versionFile } from './store.js';
 
 export interface LoadedVersion {
   version: string;

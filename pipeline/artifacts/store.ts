@@ -8,8 +8,8 @@ import {
   type Manifest,
   type StageName,
   type StageResult,
-} from '../types';
-import { writeJsonAtomic } from './files';
+} from '../types.js';
+import { writeJsonAtomic } from './files.js';
 
 /** Well-known file names inside a version dir. Stages may add more (reported in StageResult.files). */
 export const FILES = {

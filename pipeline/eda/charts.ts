@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { CorrelationColumn, EdaSummary } from './summary-types';
-import { platformCharts } from './platforms';
+import type { CorrelationColumn, EdaSummary } from './summary-types.js';
+import { platformCharts } from './platforms.js';
 
 // Vega-Lite specs for the report's charts, built from the summary alone (so the report can be
 // re-rendered from summary.json). Labels get explicit limits and angles: in Node without canvas,

@@ -2,10 +2,10 @@
 // by type, top categories and countries, the score distribution (and how narrow it is), and the
 // platform data's quality (repairs, refused rows, links to TMDB).
 import type { TopLevelSpec } from 'vega-lite';
-import type { PlatformTitle, TitleScore } from '../platforms/types';
-import { PLATFORMS } from '../platforms/types';
-import { PLATFORM_DISPLAY } from '../platforms/rules';
-import { ACCENT, BAR, CONFIG, COUNT_FORMAT, count, nf, rankedBars, type ChartDef } from './charts';
+import type { PlatformTitle, TitleScore } from '../platforms/types.js';
+import { PLATFORMS } from '../platforms/types.js';
+import { PLATFORM_DISPLAY } from '../platforms/rules.js';
+import { ACCENT, BAR, CONFIG, COUNT_FORMAT, count, nf, rankedBars, type ChartDef } from './charts.js';
 
 export interface PlatformSummary {
   titles: number;

@@ -1,4 +1,4 @@
-import type { Movie } from '../types';
+import type { Movie } from '../types.js';
 
 /** What counts as missing in each catalog column (0 means "unknown" in the TMDB numbers). */
 export interface ColumnRule {

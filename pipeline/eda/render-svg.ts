@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { installTextMetrics } from './text-width';
+import { installTextMetrics } from './text-width.js';
 
 /**
  * Renders a Vega-Lite spec to an SVG string in Node, without a browser or canvas

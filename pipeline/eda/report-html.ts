@@ -1,6 +1,6 @@
-import { reportCharts } from './charts';
-import { renderSvg } from './render-svg';
-import type { EdaSummary } from './summary-types';
+import { reportCharts } from './charts.js';
+import { renderSvg } from './render-svg.js';
+import type { EdaSummary } from './summary-types.js';
 
 // The report page: one self-contained HTML file (inline CSS and SVG, no scripts, fonts or
 // requests), readable offline and printable.

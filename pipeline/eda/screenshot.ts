@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
-import { readCurrent, versionDir } from '../artifacts/store';
-import { EDA_FILES } from './paths';
+import { ConfigError, loadConfig } from '../config.js';
+import { readCurrent, versionDir } from '../artifacts/store.js';
+import { EDA_FILES } from './paths.js';
 
 const USAGE = `npm run report:screenshot -- [options]
   --version V          artifact version (default: the published CURRENT)

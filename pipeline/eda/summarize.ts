@@ -1,8 +1,8 @@
-import type { Movie, QuarantineRecord, StageResult } from '../types';
-import { COLUMN_RULES } from './quality';
-import { countryName, languageName } from './names';
-import { increment, mean, median, pearson, round, sortedCounts } from './stats';
-import { STOP_WORD_LISTS } from './stopwords';
+import type { Movie, QuarantineRecord, StageResult } from '../types.js';
+import { COLUMN_RULES } from './quality.js';
+import { countryName, languageName } from './names.js';
+import { increment, mean, median, pearson, round, sortedCounts } from './stats.js';
+import { STOP_WORD_LISTS } from './stopwords.js';
 import {
   CORRELATION_COLUMNS,
   EDA_SUMMARY_SCHEMA_VERSION,
@@ -14,8 +14,8 @@ import {
   type NamedCount,
   type ReasonCount,
   type TopList,
-} from './summary-types';
-import { titleWords } from './title-words';
+} from './summary-types.js';
+import { titleWords } from './title-words.js';
 
 export interface SummaryOptions {
   /** entries kept in the language / country / company / title-word rankings */

@@ -1,6 +1,6 @@
 // The numbers behind every chart of the EDA report: `<version>/eda/summary.json`.
 // Read by the report renderer and by the service's ReportService; keep changes additive.
-import type { PlatformSummary } from './platforms';
+import type { PlatformSummary } from './platforms.js';
 
 export type { PlatformSummary };
 

@@ -1,4 +1,4 @@
-import { isStopWord } from './stopwords';
+import { isStopWord } from './stopwords.js';
 
 // Word boundaries come from Intl.Segmenter (Unicode word rules), so "Schindler's", "Spider-Man"
 // and accented titles split the way a reader would split them.

@@ -1,7 +1,7 @@
 // Runs the one task the parent sends, reports back over IPC (the WorkerEvent protocol), then exits.
-import { embedMovies } from './embed-movies';
-import { buildIndex } from '../index/hnsw';
-import type { WorkerEvent, WorkerTask } from './tasks';
+import { embedMovies } from './embed-movies.js';
+import { buildIndex } from '../index/hnsw.js';
+import type { WorkerEvent, WorkerTask } from './tasks.js';
 
 const post = (e: WorkerEvent) =>
   new Promise<void>((resolve) => {

@@ -2,18 +2,18 @@
 // embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { readJsonl } from '../artifacts/files';
-import type { EmbedderChoice } from '../config';
-import { CatalogEmbedder, CATALOG_ALGO_VERSION, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model';
-import { movieDoc } from '../embedders/movie-doc';
-import { titleDoc } from '../embedders/title-doc';
-import type { PlatformTitle } from '../platforms/types';
-import { selectEmbedder } from '../embedders/select';
-import { TransformersEmbedder } from '../embedders/transformers';
-import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/types';
-import type { Movie } from '../types';
-import { EmbeddingCache, FitCache, vectorKey } from './cache';
-import { EMBEDDING_FILES, writeEmbeddings } from './matrix';
+import { readJsonl } from '../artifacts/files.js';
+import type { EmbedderChoice } from '../config.js';
+import { CatalogEmbedder, CATALOG_ALGO_VERSION, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model.js';
+import { movieDoc } from '../embedders/movie-doc.js';
+import { titleDoc } from '../embedders/title-doc.js';
+import type { PlatformTitle } from '../platforms/types.js';
+import { selectEmbedder } from '../embedders/select.js';
+import { TransformersEmbedder } from '../embedders/transformers.js';
+import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/types.js';
+import type { Movie } from '../types.js';
+import { EmbeddingCache, FitCache, vectorKey } from './cache.js';
+import { EMBEDDING_FILES, writeEmbeddings } from './matrix.js';
 
 export interface EmbedJob {
   /** where the embeddings are written: the version dir (movies) or its platforms/ dir (titles) */

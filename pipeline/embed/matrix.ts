@@ -2,7 +2,7 @@
 // the movie ids[i]) and embeddings.json (ids, dims and how to embed a query the same way).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EmbedderSpec } from '../embedders/types';
+import type { EmbedderSpec } from '../embedders/types.js';
 
 export const EMBEDDING_FILES = { vectors: 'embeddings.f32', meta: 'embeddings.json' } as const;
 

@@ -1,7 +1,7 @@
 // The CPU-heavy jobs that run off the caller's event loop (thread.ts), and the messages they send back.
-import type { EmbedJob, EmbedOutcome } from './embed-movies';
-import type { IndexJob, IndexOutcome } from '../index/hnsw';
-import type { TrainJob, TrainOutcome } from '../ratings/train';
+import type { EmbedJob, EmbedOutcome } from './embed-movies.js';
+import type { IndexJob, IndexOutcome } from '../index/hnsw.js';
+import type { TrainJob, TrainOutcome } from '../ratings/train.js';
 
 export type WorkerTask = { kind: 'embed'; job: EmbedJob } | { kind: 'index'; job: IndexJob } | { kind: 'train'; job: TrainJob };
 

@@ -8,10 +8,9 @@
 //   loaded it, so a second thread that loads it (a later run's worker, or a main thread that also
 //   uses it) can corrupt the heap (microsoft/onnxruntime#13086). A process per run is immune, and
 //   its memory (the model, the batch tensors) goes back to the OS when the run ends.
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { TaskResult, WorkerEvent, WorkerTask } from './tasks';
+import type { ChildProcess } from 'node:child_process';
+import { entryUrl, forkEntry, startThread } from '../runtime/entry.js';
+import type { TaskResult, WorkerEvent, WorkerTask } from './tasks.js';
 
 export interface ThreadHooks {
   progress?: (done: number, total: number, message: string) => void;
@@ -33,7 +32,7 @@ interface Port {
 }
 
 function threadPort(task: WorkerTask): Port {
-  const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: task });
+  const worker = startThread(entryUrl('./worker-main.ts', import.meta.url), task);
   return {
     onMessage: (fn) => void worker.on('message', fn),
     onError: (fn) => void worker.on('error', fn),
@@ -43,7 +42,7 @@ function threadPort(task: WorkerTask): Port {
 }
 
 function processPort(task: WorkerTask): Port {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./child.mjs', import.meta.url)), [], {
+  const child: ChildProcess = forkEntry(entryUrl('./child-main.ts', import.meta.url), {
     // the child's stdout goes to our stderr: CLI output on stdout stays clean
     stdio: ['ignore', process.stderr, 'inherit', 'ipc'],
     execArgv: [],

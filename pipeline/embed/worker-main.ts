@@ -1,9 +1,9 @@
 // Runs one task from workerData and reports back through messages (see tasks.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { embedMovies } from './embed-movies';
-import { buildIndex } from '../index/hnsw';
-import { trainRatings } from '../ratings/train';
-import type { WorkerEvent, WorkerTask } from './tasks';
+import { embedMovies } from './embed-movies.js';
+import { buildIndex } from '../index/hnsw.js';
+import { trainRatings } from '../ratings/train.js';
+import type { WorkerEvent, WorkerTask } from './tasks.js';
 
 const post = (e: WorkerEvent) => parentPort!.postMessage(e);
 const hooks = {

@@ -1,5 +1,5 @@
-import type { Movie } from '../types';
-import type { MovieDoc } from './types';
+import type { Movie } from '../types.js';
+import type { MovieDoc } from './types.js';
 
 /** How many top-billed cast names count: beyond this, cast lists are mostly extras. */
 export const TOP_CAST = 5;

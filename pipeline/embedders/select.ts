@@ -1,6 +1,6 @@
-import type { EmbedderChoice } from '../config';
-import { localWeights } from './transformers';
-import type { EmbedderId } from './types';
+import type { EmbedderChoice } from '../config.js';
+import { localWeights } from './transformers.js';
+import type { EmbedderId } from './types.js';
 
 export interface EmbedderSelection {
   id: EmbedderId;

@@ -1,8 +1,8 @@
-import { categoryWords } from '../platforms/categories';
-import type { PlatformTitle } from '../platforms/types';
-import type { CatalogOptions } from './catalog/model';
-import { TOP_CAST } from './movie-doc';
-import type { MovieDoc } from './types';
+import { categoryWords } from '../platforms/categories.js';
+import type { PlatformTitle } from '../platforms/types.js';
+import type { CatalogOptions } from './catalog/model.js';
+import { TOP_CAST } from './movie-doc.js';
+import type { MovieDoc } from './types.js';
 
 /**
  * A platform title as the embedders read a movie: the description stands for the overview, the

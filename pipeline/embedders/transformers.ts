@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TEXT_TEMPLATE_VERSION, renderText } from './movie-doc';
-import type { Embedder, EmbedderSpec, MovieDoc } from './types';
+import { TEXT_TEMPLATE_VERSION, renderText } from './movie-doc.js';
+import type { Embedder, EmbedderSpec, MovieDoc } from './types.js';
 
 export interface TransformersOptions {
   modelId: string;

@@ -1,7 +1,7 @@
 // The cleaning rules of DESIGN.md as small pure functions (transform applies them; tests call them).
-import type { PyValue } from '../sources/pyliteral';
-import type { Movie } from '../types';
-import type { ExtractedCredits, ExtractedMovie } from './extracted';
+import type { PyValue } from '../sources/pyliteral.js';
+import type { Movie } from '../types.js';
+import type { ExtractedCredits, ExtractedMovie } from './extracted.js';
 
 /** Counters a rule bumps when it has to fall back (a value that was not usable as is). */
 export type Tally = (key: string, n?: number) => void;

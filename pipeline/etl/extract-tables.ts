@@ -1,10 +1,10 @@
 // Extract, per table: stream the raw parts, check each row, parse its literals, dedupe, write JSON lines.
 // Results go to a TableSink; records come from a RecordSource (this thread or a CSV reader thread).
 import { createHash } from 'node:crypto';
-import { readCsvRecords, type CsvRecord, type CsvSkip, type FileDigest } from '../sources/csv';
-import type { SourceFile } from '../sources/discover';
-import { parseDictList, parsePyLiteral, pyTypeName, type PyValue } from '../sources/pyliteral';
-import type { InputFile, QuarantineRecord, Table } from '../types';
+import { readCsvRecords, type CsvRecord, type CsvSkip, type FileDigest } from '../sources/csv.js';
+import type { SourceFile } from '../sources/discover.js';
+import { parseDictList, parsePyLiteral, pyTypeName, type PyValue } from '../sources/pyliteral.js';
+import type { InputFile, QuarantineRecord, Table } from '../types.js';
 import {
   CAST_KEYS,
   CREW_KEYS,
@@ -14,10 +14,10 @@ import {
   type ExtractedKeywords,
   type ExtractedMovie,
   type MovieNestedColumn,
-} from './extracted';
-import { BufferedJsonlWriter } from './lines';
-import { checkFields } from './field-limits';
-import { checkRow, literalFailure, quarantineRecord } from './rows';
+} from './extracted.js';
+import { BufferedJsonlWriter } from './lines.js';
+import { checkFields } from './field-limits.js';
+import { checkRow, literalFailure, quarantineRecord } from './rows.js';
 
 /** Where records come from: readCsvRecords on this thread, or CsvReaderThread.read. */
 export type RecordSource = (filePath: string, digest: FileDigest, onSkip: (s: CsvSkip) => void) => AsyncIterable<CsvRecord>;

@@ -1,5 +1,5 @@
 // The intermediate files extract writes under `<version>/extract/` and transform reads.
-import type { PyValue } from '../sources/pyliteral';
+import type { PyValue } from '../sources/pyliteral.js';
 
 export const EXTRACT_FILES = {
   movies: 'movies.jsonl',

@@ -3,8 +3,8 @@
 // clients refuse (4 MB), and at 20 MB the server cannot send them at all. The bounds sit far above
 // anything real (the longest overview in the full TMDB export is about 1,000 characters; the
 // longest credits crew literal a few hundred KB), so only broken or hostile input hits them.
-import { INVALID_UTF8_MARK } from '../sources/utf8-guard';
-import type { QuarantineReason } from '../types';
+import { INVALID_UTF8_MARK } from '../sources/utf8-guard.js';
+import type { QuarantineReason } from '../types.js';
 
 const KIB = 1024;
 export const DEFAULT_FIELD_LIMIT = 64 * KIB;

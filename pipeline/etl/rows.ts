@@ -1,7 +1,7 @@
 // Row-level checks shared by the three raw tables: field count, id, literal errors, quarantine records.
-import { PyLiteralError, PyShapeError } from '../sources/pyliteral';
-import type { CsvRecord } from '../sources/csv';
-import type { QuarantineReason, QuarantineRecord, SourceTable } from '../types';
+import { PyLiteralError, PyShapeError } from '../sources/pyliteral.js';
+import type { CsvRecord } from '../sources/csv.js';
+import type { QuarantineReason, QuarantineRecord, SourceTable } from '../types.js';
 
 const RAW_MAX = 400;
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}$/;

@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
-import { IndexCache } from '../embed/cache';
-import { readEmbeddings } from '../embed/matrix';
-import { readJsonl } from '../artifacts/files';
-import type { PlatformTitle } from '../platforms/types';
-import type { Movie } from '../types';
-import { RERANK_WEIGHTS, RerankFeatures, type RerankDoc } from './rerank';
-import { buildSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists } from './similar-lists';
+import { IndexCache } from '../embed/cache.js';
+import { readEmbeddings } from '../embed/matrix.js';
+import { readJsonl } from '../artifacts/files.js';
+import type { PlatformTitle } from '../platforms/types.js';
+import type { Movie } from '../types.js';
+import { RERANK_WEIGHTS, RerankFeatures, type RerankDoc } from './rerank.js';
+import { buildSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists } from './similar-lists.js';
 
 /** Bump when the rerank features change (part of the similar lists' cache key). */
 const RERANK_VERSION = 1;

@@ -1,6 +1,6 @@
 // Offline quality figures for "similar movies", judged against facts the embedders never see
 // (the collection) or see only as one input among many (genres).
-import type { Movie } from '../types';
+import type { Movie } from '../types.js';
 
 export interface QualityFigures {
   /** movies whose collection has at least one other member in the catalog */

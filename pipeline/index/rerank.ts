@@ -7,7 +7,7 @@
 // chance the same users rate both movies), over 1,031 movies with 20+ raters, by bench:index
 // --tune-rerank: never on collections, which the quality figures judge. The chosen weights lift
 // co-occurrence of the top-5 from 1.366 (embedding alone) to 1.389.
-import { normalizeKey } from '../normalize';
+import { normalizeKey } from '../normalize.js';
 
 export const RERANK_WEIGHTS = { sameBaseTitle: 0.3, keywords: 0.2, cast: 0.2, titleWords: 0.2 } as const;
 export type RerankWeights = { [K in keyof typeof RERANK_WEIGHTS]: number };

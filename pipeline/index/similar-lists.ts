@@ -4,8 +4,8 @@
 // similar.bin: Int32 rows (n x SIMILAR_K, -1 where a doc has fewer), then Float32 scores (same shape).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Hnsw } from './hnsw';
-import { HNSW_CANDIDATES, RERANK_WEIGHTS, type RerankFeatures } from './rerank';
+import type { Hnsw } from './hnsw.js';
+import { HNSW_CANDIDATES, RERANK_WEIGHTS, type RerankFeatures } from './rerank.js';
 
 export const SIMILAR_K = 50;
 export const SIMILAR_FILES = { bin: 'similar.bin', meta: 'similar.json' } as const;

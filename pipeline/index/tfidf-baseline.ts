@@ -1,8 +1,8 @@
 // The plain baselines the recommendations are compared with: TF-IDF (raw tf, smooth idf, L2 norm)
 // over some tokens of each movie, exact cosine through an inverted index.
-import { words } from '../embedders/catalog/tokenize';
-import { normalizeKey } from '../normalize';
-import type { Movie } from '../types';
+import { words } from '../embedders/catalog/tokenize.js';
+import { normalizeKey } from '../normalize.js';
+import type { Movie } from '../types.js';
 
 /** Top-k neighbours (indexes, never self) of each token list by TF-IDF cosine. */
 export function tfidfNeighbours(tokens: string[][], k: number): number[][] {

@@ -1,4 +1,4 @@
-import { normalizeKey } from '../normalize';
+import { normalizeKey } from '../normalize.js';
 
 /**
  * Platform-neutral category words: each platform names its categories its own way ("Dramas",

@@ -4,15 +4,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { checkFields } from '../etl/field-limits';
-import { BufferedJsonlWriter } from '../etl/lines';
-import { ProgressThrottle } from '../etl/progress';
-import { quarantineRecord } from '../etl/rows';
-import { readCsvRecords, type FileDigest } from '../sources/csv';
-import { timedStage, type StageBody, type StageContext } from '../stages/context';
-import type { InputFile, QuarantineRecord, StageResult } from '../types';
-import { cleanTitle, platformOfFile, TITLE_COLUMNS, type Repair } from './rules';
-import { PLATFORM_FILES, PLATFORMS, type Platform, type PlatformTitle } from './types';
+import { checkFields } from '../etl/field-limits.js';
+import { BufferedJsonlWriter } from '../etl/lines.js';
+import { ProgressThrottle } from '../etl/progress.js';
+import { quarantineRecord } from '../etl/rows.js';
+import { readCsvRecords, type FileDigest } from '../sources/csv.js';
+import { timedStage, type StageBody, type StageContext } from '../stages/context.js';
+import type { InputFile, QuarantineRecord, StageResult } from '../types.js';
+import { cleanTitle, platformOfFile, TITLE_COLUMNS, type Repair } from './rules.js';
+import { PLATFORM_FILES, PLATFORMS, type Platform, type PlatformTitle } from './types.js';
 
 export interface TitleFile {
   platform: Platform;

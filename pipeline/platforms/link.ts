@@ -3,13 +3,13 @@
 // year apart is allowed only when a director also matches. Nothing is guessed: a title that fits
 // several movies is left unlinked and listed (platforms/links-ambiguous.jsonl).
 import path from 'node:path';
-import { FILES } from '../artifacts/store';
-import { readJsonl } from '../artifacts/files';
-import { BufferedJsonlWriter } from '../etl/lines';
-import { normalizeKey } from '../normalize';
-import { timedStage, type StageContext } from '../stages/context';
-import type { Movie, StageResult } from '../types';
-import { PLATFORM_FILES, type PlatformTitle, type WatchLink } from './types';
+import { FILES } from '../artifacts/store.js';
+import { readJsonl } from '../artifacts/files.js';
+import { BufferedJsonlWriter } from '../etl/lines.js';
+import { normalizeKey } from '../normalize.js';
+import { timedStage, type StageContext } from '../stages/context.js';
+import type { Movie, StageResult } from '../types.js';
+import { PLATFORM_FILES, type PlatformTitle, type WatchLink } from './types.js';
 
 interface Candidate {
   id: number;

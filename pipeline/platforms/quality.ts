@@ -1,9 +1,9 @@
 // Offline quality of "similar titles" on the platform catalog, judged with no labels it does not
 // have: do the top-k share a category with the title, and for a title that is on two platforms
 // (same normalized title, year and type), is the other platform's copy its first neighbour?
-import { normalizeKey } from '../normalize';
-import { categoryWords } from './categories';
-import type { PlatformTitle } from './types';
+import { normalizeKey } from '../normalize.js';
+import { categoryWords } from './categories.js';
+import type { PlatformTitle } from './types.js';
 
 export interface TitleQuality {
   /** titles with at least one category word */

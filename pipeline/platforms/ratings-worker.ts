@@ -1,6 +1,6 @@
 // Worker-thread side of the scores stage: aggregates whole raw ratings files, one per message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { aggregateRatingsFile, type RatingsAggregate } from './ratings';
+import { aggregateRatingsFile, type RatingsAggregate } from './ratings.js';
 
 export type ToRatingsWorker = { type: 'file'; path: string; file: string } | { type: 'stop' };
 export type FromRatingsWorker =

@@ -8,8 +8,8 @@
 // quarantined.
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { DigestStream } from '../sources/csv';
-import type { QuarantineRecord } from '../types';
+import { DigestStream } from '../sources/csv.js';
+import type { QuarantineRecord } from '../types.js';
 
 export const HIST_BINS = 10; // 0.5, 1.0, ... 5.0
 

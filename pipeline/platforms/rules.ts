@@ -1,7 +1,7 @@
 // The cleaning rules of the platform catalogs (DESIGN.md, "The streaming-platform catalog"), as
 // pure functions: one raw row in, one title (and the repairs made) or the reason it is refused out.
-import { normalizeKey } from '../normalize';
-import { PLATFORMS, type Platform, type PlatformTitle } from './types';
+import { normalizeKey } from '../normalize.js';
+import { PLATFORMS, type Platform, type PlatformTitle } from './types.js';
 
 export const PLATFORM_LETTER: Record<Platform, string> = { amazon: 'a', disney: 'd', hulu: 'h', netflix: 'n' };
 

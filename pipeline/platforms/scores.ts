@@ -8,16 +8,16 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { readJsonl } from '../artifacts/files';
-import { BufferedJsonlWriter } from '../etl/lines';
-import { ProgressThrottle } from '../etl/progress';
-import { readCsvRecords, type FileDigest } from '../sources/csv';
-import { timedStage, type StageBody, type StageContext } from '../stages/context';
-import type { InputFile, QuarantineRecord, StageResult } from '../types';
-import { emptyAggregate, HIST_BINS, mergeInto, ratingColumns, type RatingsAggregate } from './ratings';
-import type { FromRatingsWorker, ToRatingsWorker } from './ratings-worker';
-import { PLATFORM_FILES, type PlatformTitle, type TitleScore } from './types';
+import { entryUrl, startThread } from '../runtime/entry.js';
+import { readJsonl } from '../artifacts/files.js';
+import { BufferedJsonlWriter } from '../etl/lines.js';
+import { ProgressThrottle } from '../etl/progress.js';
+import { readCsvRecords, type FileDigest } from '../sources/csv.js';
+import { timedStage, type StageBody, type StageContext } from '../stages/context.js';
+import type { InputFile, QuarantineRecord, StageResult } from '../types.js';
+import { emptyAggregate, HIST_BINS, mergeInto, ratingColumns, type RatingsAggregate } from './ratings.js';
+import type { FromRatingsWorker, ToRatingsWorker } from './ratings-worker.js';
+import { PLATFORM_FILES, type PlatformTitle, type TitleScore } from './types.js';
 
 interface RatingsFile {
   file: string;
@@ -75,9 +75,7 @@ async function aggregateRaw(files: RatingsFile[], ids: string[], progress: (rows
   const threads = Math.max(1, Math.min(files.length, availableParallelism(), 2));
   const run = () =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(new URL('../etl/worker-boot.mjs', import.meta.url), {
-        workerData: { entry: new URL('./ratings-worker.ts', import.meta.url).href, ids },
-      });
+      const w = startThread(entryUrl('./ratings-worker.ts', import.meta.url), { ids });
       const next = () => {
         const f = queue.shift();
         if (!f) {

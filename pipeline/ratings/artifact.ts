@@ -3,7 +3,7 @@
 // member the biases and factors). The service maps the .bin once and reads it in place.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FittedModel } from './model';
+import type { FittedModel } from './model.js';
 
 export const RATINGS_FILES = { dir: 'model', meta: 'model/ratings.json', bin: 'model/ratings.bin' } as const;
 

@@ -6,8 +6,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { DigestStream } from '../sources/csv';
-import type { InputFile, QuarantineRecord } from '../types';
+import { DigestStream } from '../sources/csv.js';
+import type { InputFile, QuarantineRecord } from '../types.js';
 
 export interface RatingsInput {
   ratings: { file: string; path: string } | null;

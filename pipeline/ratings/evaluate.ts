@@ -1,9 +1,9 @@
 // The fixed, seeded holdouts and the figures the manifest records: RMSE and MAE of the model beside
 // the global mean and a bias-only model on the same split, and recall@10 for users' held-out liked
 // movies beside a popularity ranking.
-import { mulberry32 } from '../synth/prng';
-import type { RatingsData } from './data';
-import { predictNew, type FittedModel } from './model';
+import { mulberry32 } from '../synth/prng.js';
+import type { RatingsData } from './data.js';
+import { predictNew, type FittedModel } from './model.js';
 
 /** 1 for the ratings in the test share, drawn per rating with a fixed seed. */
 export function ratingSplit(n: number, seed: number, testShare = 0.2): Uint8Array {

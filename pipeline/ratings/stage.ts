@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { BufferedJsonlWriter } from '../etl/lines';
-import { runInThread } from '../embed/thread';
-import { timedStage, type StageBody, type StageContext } from '../stages/context';
-import type { QuarantineRecord, StageResult } from '../types';
+import { BufferedJsonlWriter } from '../etl/lines.js';
+import { runInThread } from '../embed/thread.js';
+import { timedStage, type StageBody, type StageContext } from '../stages/context.js';
+import type { QuarantineRecord, StageResult } from '../types.js';
 
 /**
  * The train stage: a matrix-factorisation model of the MovieLens ratings in the data dir (joined to

@@ -1,11 +1,11 @@
 // The body of the train stage (runs in a worker thread): load, split, evaluate against the
 // baselines, refit on every rating, save. Deterministic for a seed.
 import path from 'node:path';
-import { RATINGS_FILES, saveModel } from './artifact';
-import { discoverRatingsInput, loadRatings } from './data';
-import { errors, ratingSplit, recallAt10, userSplit } from './evaluate';
-import { DEFAULT_TRAIN_OPTIONS, predictKnown, trainModel, userDays, type FittedModel, type TrainOptions } from './model';
-import type { InputFile, QuarantineRecord } from '../types';
+import { RATINGS_FILES, saveModel } from './artifact.js';
+import { discoverRatingsInput, loadRatings } from './data.js';
+import { errors, ratingSplit, recallAt10, userSplit } from './evaluate.js';
+import { DEFAULT_TRAIN_OPTIONS, predictKnown, trainModel, userDays, type FittedModel, type TrainOptions } from './model.js';
+import type { InputFile, QuarantineRecord } from '../types.js';
 
 export interface TrainJob {
   dir: string;

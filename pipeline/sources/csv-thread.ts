@@ -1,9 +1,10 @@
 // CSV decoding (gunzip + csv-parse) on a worker thread, records consumed on this one: the same
 // records as readCsvRecords, so the caller's row checks and literal parsing overlap with the
 // decoding on a second core.
-import { Worker } from 'node:worker_threads';
-import type { CsvRecord, CsvSkip, FileDigest } from './csv';
-import type { FromCsvWorker, ToCsvWorker } from './csv-worker';
+import type { Worker } from 'node:worker_threads';
+import { entryUrl, startThread } from '../runtime/entry.js';
+import type { CsvRecord, CsvSkip, FileDigest } from './csv.js';
+import type { FromCsvWorker, ToCsvWorker } from './csv-worker.js';
 
 type Batch = Extract<FromCsvWorker, { type: 'batch' }>;
 
@@ -19,9 +20,7 @@ export class CsvReaderThread {
   private failure: Error | null = null;
 
   constructor() {
-    this.worker = new Worker(new URL('../etl/worker-boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./csv-worker.ts', import.meta.url).href },
-    });
+    this.worker = startThread(entryUrl('./csv-worker.ts', import.meta.url), {});
     this.worker.on('message', (m: FromCsvWorker) => {
       const c = this.consumers.get(m.stream);
       if (!c) return;

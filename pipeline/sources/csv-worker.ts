@@ -1,7 +1,7 @@
 // Worker-thread side of CsvReaderThread: gunzip + csv-parse for any number of files at once, each
 // streamed back to the parent in batches with flow control (at most MAX_IN_FLIGHT unacknowledged).
 import { parentPort } from 'node:worker_threads';
-import { readCsvRecords, type CsvSkip, type FileDigest } from './csv';
+import { readCsvRecords, type CsvSkip, type FileDigest } from './csv.js';
 
 export type ToCsvWorker = { type: 'open'; stream: number; path: string } | { type: 'ack'; stream: number } | { type: 'cancel'; stream: number };
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
-import { Utf8Guard } from './utf8-guard';
+import { Utf8Guard } from './utf8-guard.js';
 
 /** Size and sha256 of a file's bytes as stored (compressed, for .gz), filled in while it streams. */
 export interface FileDigest {

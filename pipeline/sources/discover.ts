@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Table } from '../types';
+import type { Table } from '../types.js';
 
 /** One raw input file, assigned to the table it belongs to. */
 export interface SourceFile {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runInThread } from '../embed/thread';
-import { EMBEDDING_FILES } from '../embed/matrix';
-import { PLATFORM_FILES } from '../platforms/types';
-import { FILES } from '../artifacts/store';
-import { timedStage, type StageContext } from './context';
-import type { StageResult } from '../types';
+import { runInThread } from '../embed/thread.js';
+import { EMBEDDING_FILES } from '../embed/matrix.js';
+import { PLATFORM_FILES } from '../platforms/types.js';
+import { FILES } from '../artifacts/store.js';
+import { timedStage, type StageContext } from './context.js';
+import type { StageResult } from '../types.js';
 
 /**
  * Index stage: an HNSW graph (cosine) over each embedding matrix of the version (the movies', and

@@ -1,7 +1,7 @@
-import type { Config } from '../config';
-import { createLogger, type Logger } from '../log';
-import { newRunId, newVersionId, prepareVersionDir } from '../artifacts/store';
-import type { StageName, StageResult } from '../types';
+import type { Config } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
+import { newRunId, newVersionId, prepareVersionDir } from '../artifacts/store.js';
+import type { StageName, StageResult } from '../types.js';
 
 export interface Progress {
   stage: StageName;

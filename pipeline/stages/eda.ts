@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { timedStage, type StageContext } from './context';
-import type { Movie, QuarantineRecord, StageResult } from '../types';
-import { FILES, readStageResult } from '../artifacts/store';
-import { readAllJsonl, readJsonl, writeJsonAtomic } from '../artifacts/files';
-import { summarizePlatforms, type PlatformSummary } from '../eda/platforms';
-import { PLATFORM_FILES, type PlatformTitle, type TitleScore } from '../platforms/types';
-import { EdaAccumulator } from '../eda/summarize';
-import { renderReport } from '../eda/report-html';
-import { EDA_FILES, EDA_FILE_ROLES } from '../eda/paths';
+import { timedStage, type StageContext } from './context.js';
+import type { Movie, QuarantineRecord, StageResult } from '../types.js';
+import { FILES, readStageResult } from '../artifacts/store.js';
+import { readAllJsonl, readJsonl, writeJsonAtomic } from '../artifacts/files.js';
+import { summarizePlatforms, type PlatformSummary } from '../eda/platforms.js';
+import { PLATFORM_FILES, type PlatformTitle, type TitleScore } from '../platforms/types.js';
+import { EdaAccumulator } from '../eda/summarize.js';
+import { renderReport } from '../eda/report-html.js';
+import { EDA_FILES, EDA_FILE_ROLES } from '../eda/paths.js';
 
 const PROGRESS_EVERY = 5000;
 

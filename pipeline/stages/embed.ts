@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FILES } from '../artifacts/store';
-import { countLines } from '../artifacts/files';
-import { runTask } from '../embed/thread';
-import { selectEmbedder } from '../embedders/select';
-import { TITLE_CATALOG_OPTIONS } from '../embedders/title-doc';
-import { PLATFORM_FILES } from '../platforms/types';
-import { timedStage, type StageContext } from './context';
-import type { StageResult } from '../types';
+import { FILES } from '../artifacts/store.js';
+import { countLines } from '../artifacts/files.js';
+import { runTask } from '../embed/thread.js';
+import { selectEmbedder } from '../embedders/select.js';
+import { TITLE_CATALOG_OPTIONS } from '../embedders/title-doc.js';
+import { PLATFORM_FILES } from '../platforms/types.js';
+import { timedStage, type StageContext } from './context.js';
+import type { StageResult } from '../types.js';
 
 /**
  * Embed stage: one vector per movie of catalog.jsonl and one per platform title of

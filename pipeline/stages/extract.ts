@@ -3,22 +3,22 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { timedStage, type StageContext } from './context';
-import { FILES } from '../artifacts/store';
-import { discoverInputs, type SourceFile } from '../sources/discover';
-import { discoverTitleFiles } from '../platforms/extract';
-import { CsvReaderThread } from '../sources/csv-thread';
-import { EXTRACT_FILES } from '../etl/extracted';
+import { timedStage, type StageContext } from './context.js';
+import { FILES } from '../artifacts/store.js';
+import { discoverInputs, type SourceFile } from '../sources/discover.js';
+import { discoverTitleFiles } from '../platforms/extract.js';
+import { CsvReaderThread } from '../sources/csv-thread.js';
+import { EXTRACT_FILES } from '../etl/extracted.js';
 import {
   CollectingSink,
   extractCredits,
   extractKeywords,
   extractMovies,
   type RecordSource,
-} from '../etl/extract-tables';
-import { BufferedJsonlWriter } from '../etl/lines';
-import { ProgressThrottle } from '../etl/progress';
-import type { QuarantineRecord, StageResult, Table } from '../types';
+} from '../etl/extract-tables.js';
+import { BufferedJsonlWriter } from '../etl/lines.js';
+import { ProgressThrottle } from '../etl/progress.js';
+import type { QuarantineRecord, StageResult, Table } from '../types.js';
 
 export interface ExtractOptions {
   /**

@@ -1,14 +1,14 @@
-import type { StageFn } from './context';
-import { STAGES, type StageName } from '../types';
-import { runPlatforms } from '../platforms/extract';
-import { runScores } from '../platforms/scores';
-import { runLink } from '../platforms/link';
-import { runTrain } from '../ratings/stage';
-import { runExtract } from './extract';
-import { runTransform } from './transform';
-import { runEda } from './eda';
-import { runEmbed } from './embed';
-import { runIndex } from './build-index';
+import type { StageFn } from './context.js';
+import { STAGES, type StageName } from '../types.js';
+import { runPlatforms } from '../platforms/extract.js';
+import { runScores } from '../platforms/scores.js';
+import { runLink } from '../platforms/link.js';
+import { runTrain } from '../ratings/stage.js';
+import { runExtract } from './extract.js';
+import { runTransform } from './transform.js';
+import { runEda } from './eda.js';
+import { runEmbed } from './embed.js';
+import { runIndex } from './build-index.js';
 
 /** The build stages (publish is separate: it is an artifact-store operation). */
 export const BUILD_STAGES = STAGES.filter((s): s is Exclude<StageName, 'publish'> => s !== 'publish');

@@ -2,13 +2,13 @@
 import { existsSync } from 'node:fs';
 import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { timedStage, type StageContext } from './context';
-import { FILES } from '../artifacts/store';
-import { BufferedJsonlWriter, readJsonLines } from '../etl/lines';
-import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type ExtractedMovie } from '../etl/extracted';
-import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning';
-import { ProgressThrottle } from '../etl/progress';
-import type { Movie, StageResult } from '../types';
+import { timedStage, type StageContext } from './context.js';
+import { FILES } from '../artifacts/store.js';
+import { BufferedJsonlWriter, readJsonLines } from '../etl/lines.js';
+import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type ExtractedMovie } from '../etl/extracted.js';
+import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning.js';
+import { ProgressThrottle } from '../etl/progress.js';
+import type { Movie, StageResult } from '../types.js';
 
 export const DROPPED_FILE = 'dropped.jsonl';
 

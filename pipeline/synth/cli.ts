@@ -2,10 +2,10 @@
 //                     [--platform-titles T] [--platform-ratings R]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { SHARED_TMDB_DIR } from '../config';
-import { defaultCreditsBytes, generateSynth } from './generate';
-import { generatePlatformSynth } from './platforms';
-import { generateMovieLensSynth } from './movielens';
+import { SHARED_TMDB_DIR } from '../config.js';
+import { defaultCreditsBytes, generateSynth } from './generate.js';
+import { generatePlatformSynth } from './platforms.js';
+import { generateMovieLensSynth } from './movielens.js';
 
 const USAGE = `usage: npm run data:synth -- --movies N --out DIR [--seed S] [--credits-bytes B] [--plain] [--gzip-level 1-9] [--source DIR]
   --movies N         number of movies (>= 20); the real full file has 45466

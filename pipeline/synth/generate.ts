@@ -2,14 +2,14 @@
 // Python-literal nested columns as the Kaggle files, N movies, byte-identical for a seed.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SHARED_TMDB_DIR } from '../config';
-import { csvFieldBytes } from './csvsize';
-import { PeopleVarier } from './people';
-import { hash32, Rng } from './prng';
-import { synthReadme } from './readme';
-import { loadRealData, type RealData } from './sources';
-import { CollectionMaker, TitleMaker } from './titles';
-import { CsvFileWriter, type WrittenFile } from './writer';
+import { SHARED_TMDB_DIR } from '../config.js';
+import { csvFieldBytes } from './csvsize.js';
+import { PeopleVarier } from './people.js';
+import { hash32, Rng } from './prng.js';
+import { synthReadme } from './readme.js';
+import { loadRealData, type RealData } from './sources.js';
+import { CollectionMaker, TitleMaker } from './titles.js';
+import { CsvFileWriter, type WrittenFile } from './writer.js';
 
 /** Bump when the output for a given seed and size changes, so cached copies are rebuilt. */
 export const SYNTH_GENERATOR_VERSION = 1;

@@ -5,8 +5,8 @@
 // Same seed and sizes give byte-identical files. Never a basis for correctness claims.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Rng } from './prng';
-import { TextBlockWriter, type WrittenFile } from './writer';
+import { Rng } from './prng.js';
+import { TextBlockWriter, type WrittenFile } from './writer.js';
 
 export const FULL_MOVIELENS_RATINGS = 26_024_289;
 

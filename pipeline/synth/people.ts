@@ -1,8 +1,8 @@
 // Varies the people inside cast/crew literals by targeted replacement on the literal text
 // (no full parse needed): each person entry is `'gender': g, 'id': n, ['job': '...', ]'name': '...'`.
-import { hash32 } from './prng';
-import { PY_STR, pyRepr } from './pystr';
-import type { NamePools } from './sources';
+import { hash32 } from './prng.js';
+import { PY_STR, pyRepr } from './pystr.js';
+import type { NamePools } from './sources.js';
 
 export const PERSON_RE = new RegExp(String.raw`'gender': (\d+), 'id': (\d+), ('job': (?:${PY_STR}), )?'name': (${PY_STR})`, 'g');
 

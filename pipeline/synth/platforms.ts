@@ -4,12 +4,12 @@
 // Same seed and sizes give byte-identical files. Never a basis for correctness claims.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readCsvRecords, type FileDigest } from '../sources/csv';
-import { discoverTitleFiles } from '../platforms/extract';
-import { PLATFORM_LETTER } from '../platforms/rules';
-import { PLATFORMS, type Platform } from '../platforms/types';
-import { Rng } from './prng';
-import { CsvFileWriter, TextBlockWriter, type WrittenFile } from './writer';
+import { readCsvRecords, type FileDigest } from '../sources/csv.js';
+import { discoverTitleFiles } from '../platforms/extract.js';
+import { PLATFORM_LETTER } from '../platforms/rules.js';
+import { PLATFORMS, type Platform } from '../platforms/types.js';
+import { Rng } from './prng.js';
+import { CsvFileWriter, TextBlockWriter, type WrittenFile } from './writer.js';
 
 export const FULL_PLATFORM_RATINGS = 11_024_289;
 export const REAL_PLATFORM_TITLES = 22_998;

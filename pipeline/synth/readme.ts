@@ -1,5 +1,5 @@
 // SYNTHETIC.md: the label that travels with the generated files.
-import type { SynthSummary } from './generate';
+import type { SynthSummary } from './generate.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 

@@ -3,8 +3,8 @@ import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
-import { PERSON_RE } from './people';
-import { pyUnquote } from './pystr';
+import { PERSON_RE } from './people.js';
+import { pyUnquote } from './pystr.js';
 
 export interface RealCredits {
   cast: string;

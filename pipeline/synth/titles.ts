@@ -1,6 +1,6 @@
 // Synthetic titles and collections made from the words of real titles.
-import type { Rng } from './prng';
-import { pyRepr } from './pystr';
+import type { Rng } from './prng.js';
+import { pyRepr } from './pystr.js';
 
 const ROMAN: [number, string][] = [
   [1000, 'M'], [900, 'CM'], [500, 'D'], [400, 'CD'], [100, 'C'], [90, 'XC'],

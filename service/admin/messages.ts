@@ -1,5 +1,5 @@
 // Run records (workers/runs.ts) as marquee.v1 pipeline messages (proto field names in lowerCamelCase).
-import type { RunRecord, StageRecord } from '../../workers/runs';
+import type { RunRecord, StageRecord } from '../../workers/runs.js';
 
 const RUN_STATUS = {
   queued: 'RUN_STATUS_QUEUED',

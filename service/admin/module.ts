@@ -6,15 +6,16 @@
 // RPCs keep being served, and both connections reconnect in the background by themselves.
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { ambiguous, invalidArgument, notFound, unavailable } from '../errors';
-import { unary } from '../handlers';
-import type { ServiceContext, ServiceModule } from '../modules';
-import { AmbiguousRunError, Orchestrator, RunNotFoundError } from '../../workers/orchestrator';
-import { clientRedis, redactRedisUrl } from '../../workers/redis';
-import { isTerminal } from '../../workers/runs';
-import { loadOrchestrationSettings, type OrchestrationSettings } from '../../workers/settings';
-import { runMessage } from './messages';
-import { subscribePublished } from './notify';
+import { ambiguous, invalidArgument, notFound, unavailable } from '../errors.js';
+import { unary } from '../handlers.js';
+import type { ServiceContext, ServiceModule } from '../modules.js';
+import { AmbiguousRunError, Orchestrator, RunNotFoundError } from '../../workers/orchestrator.js';
+import { clientRedis, redactRedisUrl } from '../../workers/redis.js';
+import { QUEUE_STAGES } from '../../workers/names.js';
+import { isTerminal } from '../../workers/runs.js';
+import { loadOrchestrationSettings, type OrchestrationSettings } from '../../workers/settings.js';
+import { runMessage } from './messages.js';
+import { subscribePublished } from './notify.js';
 
 /** An admin call gives up after this long (Redis slow or half-open) with UNAVAILABLE. */
 const CALL_TIMEOUT_MS = 5000;
@@ -134,6 +135,8 @@ export function createAdminModule(opts: AdminModuleOptions = {}): AdminModule {
     protoFiles: ['marquee/v1/pipeline.proto'],
     serviceName: 'marquee.v1.PipelineAdmin',
     servingWithoutCatalog: true,
+    // the same queues (prefix, connection) the admin RPCs use
+    queues: (ctx) => QUEUE_STAGES.map((stage) => runtime(ctx).orch.queue(stage)),
     implementation: (ctx) => ({
       StartRebuild: unary(() =>
         guarded(ctx, async (orch) => {

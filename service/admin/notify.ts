@@ -4,9 +4,9 @@
 // When the subscription (re)connects, CURRENT is checked too, so an announcement missed during
 // a Redis outage is caught up at once; service/watch.ts polls CURRENT as the fallback without Redis.
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../pipeline/log';
-import { publishedChannel, type PublishedMessage } from '../../workers/names';
-import type { CatalogHolder } from '../state';
+import type { Logger } from '../../pipeline/log.js';
+import { publishedChannel, type PublishedMessage } from '../../workers/names.js';
+import type { CatalogHolder } from '../state.js';
 
 export interface PublishNotifier {
   close(): Promise<void>;

@@ -3,10 +3,10 @@
 // needs neither Redis access nor its address. Answers come back as run records for the same renderer.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { ConfigError } from '../../pipeline/config';
-import type { StageName } from '../../pipeline/types';
-import type { RunRecord, RunStatus, StageRecord, StageStatus } from '../../workers/runs';
-import { serviceClient, type ClientAuth, type MarqueeClient } from '../client';
+import { ConfigError } from '../../pipeline/config.js';
+import type { StageName } from '../../pipeline/types.js';
+import type { RunRecord, RunStatus, StageRecord, StageStatus } from '../../workers/runs.js';
+import { serviceClient, type ClientAuth, type MarqueeClient } from '../client.js';
 
 const RUN_STATUS: Record<string, RunStatus> = {
   RUN_STATUS_QUEUED: 'queued',

@@ -1,8 +1,8 @@
-import { notFound } from '../errors';
-import { normalizeKey } from '../normalize/text';
-import type { CatalogState } from '../state';
-import { requireText } from '../validate';
-import { movieRef } from './messages';
+import { notFound } from '../errors.js';
+import { normalizeKey } from '../normalize/text.js';
+import type { CatalogState } from '../state.js';
+import { requireText } from '../validate.js';
+import { movieRef } from './messages.js';
 
 export function moviesByLanguage(state: CatalogState, req: { language?: string }) {
   const text = requireText(

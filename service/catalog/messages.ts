@@ -1,4 +1,4 @@
-import type { Movie } from '../../pipeline/types';
+import type { Movie } from '../../pipeline/types.js';
 
 // Movie -> wire messages (field names are proto-loader's lowerCamelCase).
 

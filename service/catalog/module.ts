@@ -1,14 +1,14 @@
-import { unary } from '../handlers';
-import { failedPrecondition, notFound } from '../errors';
-import type { ServiceModule } from '../modules';
-import type { CatalogState } from '../state';
-import { intIn } from '../validate';
-import { actor, director } from './people';
-import { franchise, moviesByCountry, moviesByLanguage, productionCompany } from './groups';
-import { movieMessage } from './messages';
-import { releasesByMonth, releasesByWeekday } from './releases';
-import { MAX_ID } from './resolve-title';
-import { titleRuntime, titleScore, titleVotes } from './titles';
+import { unary } from '../handlers.js';
+import { failedPrecondition, notFound } from '../errors.js';
+import type { ServiceModule } from '../modules.js';
+import type { CatalogState } from '../state.js';
+import { intIn } from '../validate.js';
+import { actor, director } from './people.js';
+import { franchise, moviesByCountry, moviesByLanguage, productionCompany } from './groups.js';
+import { movieMessage } from './messages.js';
+import { releasesByMonth, releasesByWeekday } from './releases.js';
+import { MAX_ID } from './resolve-title.js';
+import { titleRuntime, titleScore, titleVotes } from './titles.js';
 
 export function getMovie(state: CatalogState, req: { id?: number }) {
   const id = intIn(req.id ?? 0, 'id', 1, MAX_ID);

@@ -1,7 +1,7 @@
-import { notFound } from '../errors';
-import { normalizeKey } from '../normalize/text';
-import type { CatalogState } from '../state';
-import { requireText } from '../validate';
+import { notFound } from '../errors.js';
+import { normalizeKey } from '../normalize/text.js';
+import type { CatalogState } from '../state.js';
+import { requireText } from '../validate.js';
 
 const NAME_HELP = 'a person\'s name as credited, e.g. "Tom Hanks"';
 

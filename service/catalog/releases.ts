@@ -1,11 +1,11 @@
-import type { Movie } from '../../pipeline/types';
-import { invalidArgument } from '../errors';
-import { MONTHS, WEEKDAYS, type NamedNumbers } from '../normalize/intl';
-import { normalizeKey } from '../normalize/text';
-import { Suggester } from '../normalize/fuzzy';
-import type { CatalogState } from '../state';
-import { page, requireText } from '../validate';
-import { movieRef } from './messages';
+import type { Movie } from '../../pipeline/types.js';
+import { invalidArgument } from '../errors.js';
+import { MONTHS, WEEKDAYS, type NamedNumbers } from '../normalize/intl.js';
+import { normalizeKey } from '../normalize/text.js';
+import { Suggester } from '../normalize/fuzzy.js';
+import type { CatalogState } from '../state.js';
+import { page, requireText } from '../validate.js';
+import { movieRef } from './messages.js';
 
 interface PageRequest {
   limit?: number;

@@ -1,8 +1,8 @@
-import type { Movie } from '../../pipeline/types';
-import { ambiguous, invalidArgument, notFound } from '../errors';
-import { normalizeKey } from '../normalize/text';
-import type { CatalogState } from '../state';
-import { intIn, MAX_TEXT } from '../validate';
+import type { Movie } from '../../pipeline/types.js';
+import { ambiguous, invalidArgument, notFound } from '../errors.js';
+import { normalizeKey } from '../normalize/text.js';
+import type { CatalogState } from '../state.js';
+import { intIn, MAX_TEXT } from '../validate.js';
 
 /** The fields every title query shares (TitleScore, TitleVotes, ..., SimilarMovies). */
 export interface TitleRef {

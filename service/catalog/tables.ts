@@ -1,7 +1,7 @@
-import type { Movie } from '../../pipeline/types';
-import { Suggester } from '../normalize/fuzzy';
-import { CodeNames, isoWeekday } from '../normalize/intl';
-import { normalizeKey } from '../normalize/text';
+import type { Movie } from '../../pipeline/types.js';
+import { Suggester } from '../normalize/fuzzy.js';
+import { CodeNames, isoWeekday } from '../normalize/intl.js';
+import { normalizeKey } from '../normalize/text.js';
 
 /** A person's aggregated acting record (films they directed excluded). */
 export interface ActorStats {

@@ -1,5 +1,5 @@
-import type { CatalogState } from '../state';
-import { resolveTitle, type TitleRef } from './resolve-title';
+import type { CatalogState } from '../state.js';
+import { resolveTitle, type TitleRef } from './resolve-title.js';
 
 /** Below this many votes an average says little: TitleVotes withholds it. */
 export const MIN_VOTES_FOR_AVERAGE = 2000;

@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import { normalizeKey } from './text';
+import { normalizeKey } from './text.js';
 
 /**
  * "Did you mean" over a fixed set of names (titles, people, companies...).

@@ -1,5 +1,5 @@
 // Month, weekday, language and country names in Spanish and English, built from Intl (not by hand).
-import { normalizeKey } from './text';
+import { normalizeKey } from './text.js';
 
 const LOCALES = ['en', 'es'] as const;
 

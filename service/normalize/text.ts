@@ -1,2 +1,2 @@
 // The match key lives with the pipeline, which links catalogs by it; the service matches queries by it.
-export { normalizeKey } from '../../pipeline/normalize';
+export { normalizeKey } from '../../pipeline/normalize.js';

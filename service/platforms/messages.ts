@@ -1,7 +1,7 @@
 // Platform titles -> wire messages (proto-loader's lowerCamelCase field names).
-import { PLATFORM_DISPLAY } from '../../pipeline/platforms/rules';
-import type { PlatformTitle, WatchLink } from '../../pipeline/platforms/types';
-import type { PlatformTables } from './tables';
+import { PLATFORM_DISPLAY } from '../../pipeline/platforms/rules.js';
+import type { PlatformTitle, WatchLink } from '../../pipeline/platforms/types.js';
+import type { PlatformTables } from './tables.js';
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 

@@ -1,9 +1,9 @@
 // marquee.v1.PlatformService: the streaming-platform catalog of the served version.
-import { unary } from '../handlers';
-import type { ServiceModule } from '../modules';
-import type { CatalogExtension, CatalogState } from '../state';
-import { getTitle, longestTitle, personTitles, platformCount, PLATFORMS_EXTENSION, scoreCount, similarTitles, topActor, whereToWatch } from './queries';
-import { loadPlatformTables, type PlatformTables } from './tables';
+import { unary } from '../handlers.js';
+import type { ServiceModule } from '../modules.js';
+import type { CatalogExtension, CatalogState } from '../state.js';
+import { getTitle, longestTitle, personTitles, platformCount, PLATFORMS_EXTENSION, scoreCount, similarTitles, topActor, whereToWatch } from './queries.js';
+import { loadPlatformTables, type PlatformTables } from './tables.js';
 
 /** The version's platform tables (and title index), built before it is swapped in. */
 export const platformsExtension: CatalogExtension<PlatformTables> = {

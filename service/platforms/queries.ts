@@ -1,14 +1,14 @@
 // PlatformService: pure functions of (state, request).
-import { normalizeKey } from '../../pipeline/normalize';
-import { ACCEPTED_PLATFORM_NAMES, PLATFORM_DISPLAY, platformOf } from '../../pipeline/platforms/rules';
-import { PLATFORMS, type Platform, type PlatformTitle } from '../../pipeline/platforms/types';
-import { movieRef } from '../catalog/messages';
-import { resolveTitle, type TitleRef as MovieTitleRef } from '../catalog/resolve-title';
-import { ambiguous, failedPrecondition, invalidArgument, notFound } from '../errors';
-import type { CatalogState } from '../state';
-import { intIn, requireText } from '../validate';
-import { titleMessage, titleRef, watchOptions } from './messages';
-import { yearKey, type PlatformTables } from './tables';
+import { normalizeKey } from '../../pipeline/normalize.js';
+import { ACCEPTED_PLATFORM_NAMES, PLATFORM_DISPLAY, platformOf } from '../../pipeline/platforms/rules.js';
+import { PLATFORMS, type Platform, type PlatformTitle } from '../../pipeline/platforms/types.js';
+import { movieRef } from '../catalog/messages.js';
+import { resolveTitle, type TitleRef as MovieTitleRef } from '../catalog/resolve-title.js';
+import { ambiguous, failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import type { CatalogState } from '../state.js';
+import { intIn, requireText } from '../validate.js';
+import { titleMessage, titleRef, watchOptions } from './messages.js';
+import { yearKey, type PlatformTables } from './tables.js';
 
 export const PLATFORMS_EXTENSION = 'platforms';
 export const MIN_YEAR = 1900;

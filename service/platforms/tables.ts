@@ -1,16 +1,16 @@
 // The platform catalog of one version, with the lookups its RPCs need, built once at load.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadedVersion } from '../../pipeline/artifacts/reader';
-import { readJsonl } from '../../pipeline/artifacts/files';
-import { versionFile } from '../../pipeline/artifacts/store';
-import { readEmbeddingsMeta, EMBEDDING_FILES } from '../../pipeline/embed/matrix';
-import type { EmbedderSpec } from '../../pipeline/embedders/types';
-import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw';
-import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists';
-import { normalizeKey } from '../../pipeline/normalize';
-import { PLATFORM_FILES, PLATFORMS, type Platform, type PlatformTitle, type TitleScore, type WatchLink } from '../../pipeline/platforms/types';
-import { Suggester } from '../normalize/fuzzy';
+import type { LoadedVersion } from '../../pipeline/artifacts/reader.js';
+import { readJsonl } from '../../pipeline/artifacts/files.js';
+import { versionFile } from '../../pipeline/artifacts/store.js';
+import { readEmbeddingsMeta, EMBEDDING_FILES } from '../../pipeline/embed/matrix.js';
+import type { EmbedderSpec } from '../../pipeline/embedders/types.js';
+import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw.js';
+import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists.js';
+import { normalizeKey } from '../../pipeline/normalize.js';
+import { PLATFORM_FILES, PLATFORMS, type Platform, type PlatformTitle, type TitleScore, type WatchLink } from '../../pipeline/platforms/types.js';
+import { Suggester } from '../normalize/fuzzy.js';
 
 export interface Person {
   name: string;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createFileRegistry, fromBinary, toBinary, type DescFile, type DescMessage, type FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { PROJECT_ROOT } from '../../pipeline/config';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
 
 /** Where `npm run proto:compile` writes the compiled FileDescriptorSet (committed). */
 export const DESCRIPTOR_SET_FILE = path.join(PROJECT_ROOT, 'proto', 'descriptors.binpb');

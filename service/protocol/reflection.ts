@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescFile, type DescMessage } from '@bufbuild/protobuf';
-import { malformedError } from '../handlers';
-import type { Descriptors } from './descriptors';
-import { checkMessageBytes } from './strict-decode';
+import { malformedError } from '../handlers.js';
+import type { Descriptors } from './descriptors.js';
+import { checkMessageBytes } from './strict-decode.js';
 
 /**
  * gRPC server reflection (grpc.reflection.v1 and v1alpha) answered from the compiled descriptor

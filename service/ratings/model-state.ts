@@ -1,10 +1,10 @@
 // The version's ratings model as the service uses it: the fitted arrays plus the lookups the RPCs
 // need (TMDB id -> item, MovieLens user id -> user, ratings per movie).
 import { existsSync } from 'node:fs';
-import type { LoadedVersion } from '../../pipeline/artifacts/reader';
-import { versionFile } from '../../pipeline/artifacts/store';
-import { loadModel, RATINGS_FILES, type ServingModel } from '../../pipeline/ratings/artifact';
-import type { CatalogExtension } from '../state';
+import type { LoadedVersion } from '../../pipeline/artifacts/reader.js';
+import { versionFile } from '../../pipeline/artifacts/store.js';
+import { loadModel, RATINGS_FILES, type ServingModel } from '../../pipeline/ratings/artifact.js';
+import type { CatalogExtension } from '../state.js';
 
 export const RATINGS_EXTENSION = 'ratings';
 

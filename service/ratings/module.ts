@@ -1,9 +1,9 @@
 // marquee.v1.RatingsService: per-user predictions and recommendations from the version's ratings model.
-import { unary } from '../handlers';
-import type { ServiceModule } from '../modules';
-import type { CatalogState } from '../state';
-import { ratingsExtension } from './model-state';
-import { predictRating, ratingsModelInfo, recommendForUser } from './queries';
+import { unary } from '../handlers.js';
+import type { ServiceModule } from '../modules.js';
+import type { CatalogState } from '../state.js';
+import { ratingsExtension } from './model-state.js';
+import { predictRating, ratingsModelInfo, recommendForUser } from './queries.js';
 
 export const ratingsModule: ServiceModule = {
   protoFiles: ['marquee/v1/ratings.proto'],

@@ -1,17 +1,17 @@
 // RatingsService: pure functions of (state, request).
-import { normalizeKey } from '../../pipeline/normalize';
-import type { Movie } from '../../pipeline/types';
-import { movieRef } from '../catalog/messages';
-import { resolveTitle, type TitleRef } from '../catalog/resolve-title';
-import { failedPrecondition, invalidArgument, notFound } from '../errors';
-import { watchOptions } from '../platforms/messages';
-import { PLATFORMS_EXTENSION } from '../platforms/queries';
-import type { PlatformTables } from '../platforms/tables';
-import { RECOMMEND_EXTENSION, type RecommendState } from '../recommend/extension';
-import type { CatalogState } from '../state';
-import { intIn } from '../validate';
-import { rankingScore } from '../../pipeline/ratings/evaluate';
-import { predict, ratedBy, RATINGS_EXTENSION, type RatingsExtensionValue, type RatingsState } from './model-state';
+import { normalizeKey } from '../../pipeline/normalize.js';
+import type { Movie } from '../../pipeline/types.js';
+import { movieRef } from '../catalog/messages.js';
+import { resolveTitle, type TitleRef } from '../catalog/resolve-title.js';
+import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import { watchOptions } from '../platforms/messages.js';
+import { PLATFORMS_EXTENSION } from '../platforms/queries.js';
+import type { PlatformTables } from '../platforms/tables.js';
+import { RECOMMEND_EXTENSION, type RecommendState } from '../recommend/extension.js';
+import type { CatalogState } from '../state.js';
+import { intIn } from '../validate.js';
+import { rankingScore } from '../../pipeline/ratings/evaluate.js';
+import { predict, ratedBy, RATINGS_EXTENSION, type RatingsExtensionValue, type RatingsState } from './model-state.js';
 
 const DEFAULT_THRESHOLD = 3.5;
 const DEFAULT_K = 10;

@@ -2,17 +2,17 @@
 // loaded from the version dir before the version is swapped in.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadedVersion } from '../../pipeline/artifacts/reader';
-import type { Config } from '../../pipeline/config';
-import type { Logger } from '../../pipeline/log';
-import { EMBEDDING_FILES, readEmbeddingsMeta } from '../../pipeline/embed/matrix';
-import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model';
-import { TransformersEmbedder } from '../../pipeline/embedders/transformers';
-import type { EmbedderSpec } from '../../pipeline/embedders/types';
-import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw';
-import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists';
-import type { Movie } from '../../pipeline/types';
-import type { CatalogExtension, CatalogState } from '../state';
+import type { LoadedVersion } from '../../pipeline/artifacts/reader.js';
+import type { Config } from '../../pipeline/config.js';
+import type { Logger } from '../../pipeline/log.js';
+import { EMBEDDING_FILES, readEmbeddingsMeta } from '../../pipeline/embed/matrix.js';
+import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
+import { TransformersEmbedder } from '../../pipeline/embedders/transformers.js';
+import type { EmbedderSpec } from '../../pipeline/embedders/types.js';
+import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw.js';
+import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists.js';
+import type { Movie } from '../../pipeline/types.js';
+import type { CatalogExtension, CatalogState } from '../state.js';
 
 export const RECOMMEND_EXTENSION = 'recommend';
 

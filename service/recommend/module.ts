@@ -1,7 +1,7 @@
-import { unary } from '../handlers';
-import type { ServiceModule } from '../modules';
-import { recommendExtension } from './extension';
-import { searchMovies, similarMovies } from './queries';
+import { unary } from '../handlers.js';
+import type { ServiceModule } from '../modules.js';
+import { recommendExtension } from './extension.js';
+import { searchMovies, similarMovies } from './queries.js';
 
 /** marquee.v1.RecommendService: nearest neighbours in the version's HNSW index. */
 export const recommendModule: ServiceModule = {

@@ -1,14 +1,14 @@
 // SimilarMovies and SearchMovies: pure functions of (state, request).
-import type { Movie } from '../../pipeline/types';
-import { resolveTitle, type TitleRef } from '../catalog/resolve-title';
-import { movieRef } from '../catalog/messages';
-import { watchOptions } from '../platforms/messages';
-import { PLATFORMS_EXTENSION } from '../platforms/queries';
-import type { PlatformTables } from '../platforms/tables';
-import { failedPrecondition, invalidArgument, notFound } from '../errors';
-import type { CatalogState } from '../state';
-import { intIn } from '../validate';
-import { RECOMMEND_EXTENSION, type RecommendReady, type RecommendState } from './extension';
+import type { Movie } from '../../pipeline/types.js';
+import { resolveTitle, type TitleRef } from '../catalog/resolve-title.js';
+import { movieRef } from '../catalog/messages.js';
+import { watchOptions } from '../platforms/messages.js';
+import { PLATFORMS_EXTENSION } from '../platforms/queries.js';
+import type { PlatformTables } from '../platforms/tables.js';
+import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import type { CatalogState } from '../state.js';
+import { intIn } from '../validate.js';
+import { RECOMMEND_EXTENSION, type RecommendReady, type RecommendState } from './extension.js';
 
 export const DEFAULT_K = 5;
 export const MAX_K = 50;

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { closest } from 'fastest-levenshtein';
-import type { LoadedVersion } from '../../pipeline/artifacts/reader';
-import { UnsafeManifestError, versionDir, versionFile } from '../../pipeline/artifacts/store';
-import { EDA_FILES } from '../../pipeline/eda/paths';
-import type { EdaSummary } from '../../pipeline/eda/summary-types';
-import type { Manifest } from '../../pipeline/types';
-import { failedPrecondition, invalidArgument, notFound } from '../errors';
-import type { CatalogExtension } from '../state';
+import type { LoadedVersion } from '../../pipeline/artifacts/reader.js';
+import { UnsafeManifestError, versionDir, versionFile } from '../../pipeline/artifacts/store.js';
+import { EDA_FILES } from '../../pipeline/eda/paths.js';
+import type { EdaSummary } from '../../pipeline/eda/summary-types.js';
+import type { Manifest } from '../../pipeline/types.js';
+import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import type { CatalogExtension } from '../state.js';
 
 /** A version's EDA output, as read from its dir. */
 export interface LoadedReport {

@@ -1,4 +1,4 @@
-import type { LoadedReport } from './load';
+import type { LoadedReport } from './load.js';
 
 /** The GetReportSummaryResponse of a loaded report (field names as proto-loader's lowerCamelCase). */
 export function reportSummaryMessage(r: LoadedReport, serving: boolean, omitJson: boolean) {

@@ -1,9 +1,9 @@
 // marquee.v1.ReportService: the EDA report of a catalog version (numbers + where the HTML is).
-import { failedPrecondition } from '../errors';
-import { unary } from '../handlers';
-import type { ServiceModule } from '../modules';
-import { loadReportOf, reportExtension, type LoadedReport } from './load';
-import { reportSummaryMessage } from './messages';
+import { failedPrecondition } from '../errors.js';
+import { unary } from '../handlers.js';
+import type { ServiceModule } from '../modules.js';
+import { loadReportOf, reportExtension, type LoadedReport } from './load.js';
+import { reportSummaryMessage } from './messages.js';
 
 interface GetReportSummaryRequest {
   version: string;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { RpcError } from '../errors';
+import { RpcError } from '../errors.js';
 
 /**
  * Who may call what. Bearer tokens travel as the `authorization: Bearer <token>` header (gRPC
@@ -31,9 +31,11 @@ export function accessOf(methodPath: string, s: AuthSettings): Access {
   return read(s);
 }
 
-function read(s: AuthSettings): Access {
+/** What the queries need: the read token when one is configured, else nothing. */
+export function readAccess(s: AuthSettings): Access {
   return s.readToken ? 'read' : 'open';
 }
+const read = readAccess;
 
 const digest = (t: string) => createHash('sha256').update(t, 'utf8').digest();
 
@@ -51,7 +53,11 @@ export function bearerToken(header: string | undefined): string | null {
 
 /** null when the call may go on; else the error to answer with. */
 export function authorize(methodPath: string, header: string | undefined, s: AuthSettings): RpcError | null {
-  const access = accessOf(methodPath, s);
+  return authorizeAccess(accessOf(methodPath, s), header, s);
+}
+
+/** The same check for a given access level (HTTP routes that are not RPCs: /metrics, the dashboard). */
+export function authorizeAccess(access: Access, header: string | undefined, s: AuthSettings): RpcError | null {
   if (access === 'open') return null;
   const token = bearerToken(header);
   if (access === 'admin' && !s.adminToken) {

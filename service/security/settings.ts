@@ -1,8 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { ConfigError } from '../../pipeline/config';
-import type { AuthSettings } from './auth';
+import { ConfigError } from '../../pipeline/config.js';
+import type { AuthSettings } from './auth.js';
 
 /** PEM material of a listener; every listener (gRPC, HTTP) takes the same. */
 export interface TlsMaterial {

@@ -10,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { newRunContext } from '../../pipeline/stages/context';
-import { runExtract } from '../../pipeline/stages/extract';
-import { runTransform } from '../../pipeline/stages/transform';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { newRunContext } from '../../pipeline/stages/context.js';
+import { runExtract } from '../../pipeline/stages/extract.js';
+import { runTransform } from '../../pipeline/stages/transform.js';
 import {
   defaultCreditsBytes,
   generateSynth,
@@ -22,7 +22,7 @@ import {
   SYNTH_GENERATOR_VERSION,
   SYNTH_MANIFEST,
   type SynthSummary,
-} from '../../pipeline/synth/generate';
+} from '../../pipeline/synth/generate.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const CACHE_DIR = path.join(PROJECT_ROOT, 'data', 'synth', 'bench-etl');

@@ -16,18 +16,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { loadIndex } from '../../pipeline/index/hnsw';
-import { tfidfOverviewNeighbours } from '../../pipeline/index/tfidf-baseline';
-import { titleQuality } from '../../pipeline/platforms/quality';
-import { PLATFORM_FILES, type PlatformTitle } from '../../pipeline/platforms/types';
-import { newRunContext } from '../../pipeline/stages/context';
-import { STAGE_FNS } from '../../pipeline/stages/registry';
-import { loadProtos } from '../../service/proto';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { loadIndex } from '../../pipeline/index/hnsw.js';
+import { tfidfOverviewNeighbours } from '../../pipeline/index/tfidf-baseline.js';
+import { titleQuality } from '../../pipeline/platforms/quality.js';
+import { PLATFORM_FILES, type PlatformTitle } from '../../pipeline/platforms/types.js';
+import { newRunContext } from '../../pipeline/stages/context.js';
+import { STAGE_FNS } from '../../pipeline/stages/registry.js';
+import { loadProtos } from '../../service/proto.js';
 import type * as grpc from '@grpc/grpc-js';
-import { realArtifacts } from '../helpers/real-artifacts';
-import { ensureH2load, grpcFrame, h2load } from './h2load';
+import { realArtifacts } from '../helpers/real-artifacts.js';
+import { ensureH2load, grpcFrame, h2load } from './h2load.js';
 
 const { values } = parseArgs({
   options: {

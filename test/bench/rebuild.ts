@@ -17,11 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig } from '../../pipeline/config';
-import type { Manifest } from '../../pipeline/types';
-import { Orchestrator } from '../../workers/orchestrator';
-import { loadOrchestrationSettings } from '../../workers/settings';
-import type { RunRecord } from '../../workers/runs';
+import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig } from '../../pipeline/config.js';
+import type { Manifest } from '../../pipeline/types.js';
+import { Orchestrator } from '../../workers/orchestrator.js';
+import { loadOrchestrationSettings } from '../../workers/settings.js';
+import type { RunRecord } from '../../workers/runs.js';
 
 const { values } = parseArgs({
   options: {

@@ -17,11 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { loadConfig, PROJECT_ROOT, SHARED_TMDB_DIR } from '../../pipeline/config';
-import { runInline } from '../../pipeline/inline';
-import { createLogger } from '../../pipeline/log';
-import { serviceClient, type MarqueeClient } from '../../service/client';
-import { spawnTsx, spawnWorkers, type SpawnedProcess } from '../integration/workers-harness';
+import { loadConfig, PROJECT_ROOT, SHARED_TMDB_DIR } from '../../pipeline/config.js';
+import { runInline } from '../../pipeline/inline.js';
+import { createLogger } from '../../pipeline/log.js';
+import { serviceClient, type MarqueeClient } from '../../service/client.js';
+import { spawnTsx, spawnWorkers, type SpawnedProcess } from '../integration/workers-harness.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '180' }, concurrency: { type: 'string', default: '32' } },

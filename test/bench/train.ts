@@ -13,11 +13,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, SHARED_TMDB_DIR } from '../../pipeline/config';
-import { discoverRatingsInput, loadRatings } from '../../pipeline/ratings/data';
-import { errors, ratingSplit } from '../../pipeline/ratings/evaluate';
-import { DEFAULT_TRAIN_OPTIONS, predictKnown, trainModel, userDays } from '../../pipeline/ratings/model';
-import { trainRatings } from '../../pipeline/ratings/train';
+import { PROJECT_ROOT, SHARED_TMDB_DIR } from '../../pipeline/config.js';
+import { discoverRatingsInput, loadRatings } from '../../pipeline/ratings/data.js';
+import { errors, ratingSplit } from '../../pipeline/ratings/evaluate.js';
+import { DEFAULT_TRAIN_OPTIONS, predictKnown, trainModel, userDays } from '../../pipeline/ratings/model.js';
+import { trainRatings } from '../../pipeline/ratings/train.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, child: { type: 'string' }, out: { type: 'string' } } });
 

@@ -3,11 +3,11 @@
 // `--check` only reports the examples whose answers drifted (exit 1), as the test does.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { startServer } from '../../service/server';
-import { realArtifacts } from '../helpers/real-artifacts';
-import { comparable, parseExamples, runExample } from '../helpers/readme-examples';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { startServer } from '../../service/server.js';
+import { realArtifacts } from '../helpers/real-artifacts.js';
+import { comparable, parseExamples, runExample } from '../helpers/readme-examples.js';
 import { isDeepStrictEqual } from 'node:util';
 
 const README = path.join(PROJECT_ROOT, 'README.md');

@@ -3,7 +3,7 @@
 // command is run with `buf curl` through reflection (grpcurl is not installable here; both print
 // the same proto3 JSON for answers). `npm run docs:examples` rewrites the answers from real runs;
 // test/integration/readme-examples.test.ts fails when an answer no longer matches.
-import { bufCurl, type BufResult } from './buf-curl';
+import { bufCurl, type BufResult } from './buf-curl.js';
 
 export interface Example {
   /** 0-based line index of the `$ grpcurl` line in the README */

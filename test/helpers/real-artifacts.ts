@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig, type EmbedderChoice } from '../../pipeline/config';
-import { runInline } from '../../pipeline/inline';
-import { createLogger } from '../../pipeline/log';
+import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig, type EmbedderChoice } from '../../pipeline/config.js';
+import { runInline } from '../../pipeline/inline.js';
+import { createLogger } from '../../pipeline/log.js';
 
 const CACHE_ROOT = path.join(PROJECT_ROOT, 'data', 'test-cache');
 

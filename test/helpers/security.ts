@@ -1,5 +1,5 @@
 // Tokens for tests that call the admin RPCs (which are off without MARQUEE_ADMIN_TOKEN).
-import { NO_SECURITY, type SecuritySettings } from '../../service/security/settings';
+import { NO_SECURITY, type SecuritySettings } from '../../service/security/settings.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const TEST_READ_TOKEN = 'test-read-token-0123456789abcdef';

@@ -2,12 +2,12 @@
 // polling Redis. Counted from the server's own state (the admin module's open watch loops).
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../pipeline/log';
-import { createAdminModule, type AdminModule } from '../../service/admin/module';
-import { serviceClient, type MarqueeClient } from '../../service/client';
-import { startServer, type RunningServer } from '../../service/server';
-import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security';
-import { testEnv, type TestEnv } from './workers-harness';
+import { createLogger } from '../../pipeline/log.js';
+import { createAdminModule, type AdminModule } from '../../service/admin/module.js';
+import { serviceClient, type MarqueeClient } from '../../service/client.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security.js';
+import { testEnv, type TestEnv } from './workers-harness.js';
 
 let env: TestEnv;
 let server: RunningServer;

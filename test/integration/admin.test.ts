@@ -11,17 +11,17 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, loadConfig } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { versionDir } from '../../pipeline/artifacts/store';
-import { STAGES } from '../../pipeline/types';
-import { createAdminModule } from '../../service/admin/module';
-import { catalogModule } from '../../service/catalog/module';
-import { catalogClient, serviceClient, type MarqueeClient } from '../../service/client';
-import { startServer, type RunningServer } from '../../service/server';
-import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security';
-import { REDIS_URL, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness';
-import { rpcError } from '../helpers/rpc';
+import { PROJECT_ROOT, loadConfig } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { versionDir } from '../../pipeline/artifacts/store.js';
+import { STAGES } from '../../pipeline/types.js';
+import { createAdminModule } from '../../service/admin/module.js';
+import { catalogModule } from '../../service/catalog/module.js';
+import { catalogClient, serviceClient, type MarqueeClient } from '../../service/client.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security.js';
+import { REDIS_URL, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness.js';
+import { rpcError } from '../helpers/rpc.js';
 
 const log = createLogger('test', 'silent');
 

@@ -6,16 +6,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../../pipeline/artifacts/files';
-import { prepareVersionDir, writeStageResult } from '../../pipeline/artifacts/store';
-import { loadConfig, SHARED_TMDB_DIR } from '../../pipeline/config';
-import type { EdaSummary } from '../../pipeline/eda/summary-types';
-import { createLogger } from '../../pipeline/log';
-import type { StageContext } from '../../pipeline/stages/context';
-import { runEda } from '../../pipeline/stages/eda';
-import { runExtract } from '../../pipeline/stages/extract';
-import { runTransform } from '../../pipeline/stages/transform';
-import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types';
+import { readAllJsonl } from '../../pipeline/artifacts/files.js';
+import { prepareVersionDir, writeStageResult } from '../../pipeline/artifacts/store.js';
+import { loadConfig, SHARED_TMDB_DIR } from '../../pipeline/config.js';
+import type { EdaSummary } from '../../pipeline/eda/summary-types.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { StageContext } from '../../pipeline/stages/context.js';
+import { runEda } from '../../pipeline/stages/eda.js';
+import { runExtract } from '../../pipeline/stages/extract.js';
+import { runTransform } from '../../pipeline/stages/transform.js';
+import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
 const VERSION = '20240101T000000000Z-edareal1';
 

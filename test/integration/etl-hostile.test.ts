@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { newRunContext } from '../../pipeline/stages/context';
-import { STAGE_FNS } from '../../pipeline/stages/registry';
-import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { newRunContext } from '../../pipeline/stages/context.js';
+import { STAGE_FNS } from '../../pipeline/stages/registry.js';
+import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb');
 let dataDir: string;

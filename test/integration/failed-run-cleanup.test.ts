@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { runInline } from '../../pipeline/inline';
-import { createLogger } from '../../pipeline/log';
-import { readCurrent } from '../../pipeline/artifacts/store';
-import { Orchestrator } from '../../workers/orchestrator';
-import { runToEnd, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { runInline } from '../../pipeline/inline.js';
+import { createLogger } from '../../pipeline/log.js';
+import { readCurrent } from '../../pipeline/artifacts/store.js';
+import { Orchestrator } from '../../workers/orchestrator.js';
+import { runToEnd, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness.js';
 
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb');
 let badDir: string;

@@ -8,12 +8,12 @@ import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { serviceClient, type MarqueeClient } from '../../service/client';
-import { catalogModule } from '../../service/catalog/module';
-import { reportModule } from '../../service/report/module';
-import { startServer, type RunningServer } from '../../service/server';
-import { rpcError } from '../helpers/rpc';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { serviceClient, type MarqueeClient } from '../../service/client.js';
+import { catalogModule } from '../../service/catalog/module.js';
+import { reportModule } from '../../service/report/module.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { rpcError } from '../helpers/rpc.js';
 
 const V1 = '20240101T000000000Z-fixture1';
 let dir: string;

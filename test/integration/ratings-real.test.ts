@@ -6,13 +6,13 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, SHARED_TMDB_DIR } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import type { Movie } from '../../pipeline/types';
-import { serviceClient, type MarqueeClient } from '../../service/client';
-import { startServer, type RunningServer } from '../../service/server';
-import { realArtifacts } from '../helpers/real-artifacts';
-import { rpcError } from '../helpers/rpc';
+import { loadConfig, SHARED_TMDB_DIR } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { Movie } from '../../pipeline/types.js';
+import { serviceClient, type MarqueeClient } from '../../service/client.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { realArtifacts } from '../helpers/real-artifacts.js';
+import { rpcError } from '../helpers/rpc.js';
 
 const lines = (f: string) => gunzipSync(readFileSync(path.join(SHARED_TMDB_DIR, f))).toString('utf8').trim().split(/\r?\n/).slice(1);
 

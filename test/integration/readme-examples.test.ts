@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { startServer, type RunningServer } from '../../service/server';
-import { comparable, parseExamples, runExample } from '../helpers/readme-examples';
-import { realArtifacts } from '../helpers/real-artifacts';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { comparable, parseExamples, runExample } from '../helpers/readme-examples.js';
+import { realArtifacts } from '../helpers/real-artifacts.js';
 
 const examples = parseExamples(readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8'));
 let server: RunningServer;

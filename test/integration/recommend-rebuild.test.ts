@@ -5,12 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readAllJsonl } from '../../pipeline/artifacts/files';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { readEmbeddings } from '../../pipeline/embed/matrix';
-import { runInline } from '../../pipeline/inline';
-import { createLogger } from '../../pipeline/log';
-import type { Movie } from '../../pipeline/types';
+import { readAllJsonl } from '../../pipeline/artifacts/files.js';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { readEmbeddings } from '../../pipeline/embed/matrix.js';
+import { runInline } from '../../pipeline/inline.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { Movie } from '../../pipeline/types.js';
 
 const RAW = path.join(PROJECT_ROOT, 'test', 'fixtures', 'tmdb');
 let artifactsDir: string;

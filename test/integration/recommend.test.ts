@@ -5,17 +5,17 @@ import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAllJsonl } from '../../pipeline/artifacts/files';
-import { loadConfig } from '../../pipeline/config';
-import { readEmbeddings } from '../../pipeline/embed/matrix';
-import { RerankFeatures } from '../../pipeline/index/rerank';
-import { createLogger } from '../../pipeline/log';
-import type { Movie } from '../../pipeline/types';
-import { serviceClient, type MarqueeClient } from '../../service/client';
-import { suggestionsOf } from '../../service/errors';
-import { startServer, type RunningServer } from '../../service/server';
-import { buildVersion, EMBED_FIXTURE, type BuiltVersion } from '../fixtures/embed/build-version';
-import { rpcError } from '../helpers/rpc';
+import { readAllJsonl } from '../../pipeline/artifacts/files.js';
+import { loadConfig } from '../../pipeline/config.js';
+import { readEmbeddings } from '../../pipeline/embed/matrix.js';
+import { RerankFeatures } from '../../pipeline/index/rerank.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { Movie } from '../../pipeline/types.js';
+import { serviceClient, type MarqueeClient } from '../../service/client.js';
+import { suggestionsOf } from '../../service/errors.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { buildVersion, EMBED_FIXTURE, type BuiltVersion } from '../fixtures/embed/build-version.js';
+import { rpcError } from '../helpers/rpc.js';
 
 interface Scored {
   movie: { id: number; title: string; releaseYear: number };

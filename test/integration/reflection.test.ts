@@ -8,16 +8,17 @@ import * as grpc from '@grpc/grpc-js';
 import { createFileRegistry, fromBinary, type FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import type { Movie } from '../../pipeline/types';
-import { createAdminModule } from '../../service/admin/module';
-import { MODULES } from '../../service/modules';
-import { startServer, type RunningServer } from '../../service/server';
-import { bufCurl, parseBufError, parseBufJson } from '../helpers/buf-curl';
-import { realArtifacts } from '../helpers/real-artifacts';
-import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security';
-import { REDIS_URL, testEnv, type TestEnv } from './workers-harness';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { Movie } from '../../pipeline/types.js';
+import { createAdminModule } from '../../service/admin/module.js';
+import { MODULES } from '../../service/modules.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { bufCurl, parseBufError, parseBufJson } from '../helpers/buf-curl.js';
+import { EVERY_RPC } from '../helpers/every-rpc.js';
+import { realArtifacts } from '../helpers/real-artifacts.js';
+import { ADMIN_ON, TEST_ADMIN_TOKEN } from '../helpers/security.js';
+import { REDIS_URL, testEnv, type TestEnv } from './workers-harness.js';
 
 let server: RunningServer;
 let url: string;
@@ -156,44 +157,6 @@ describe('reflection through buf curl', () => {
 });
 
 /** A request for every RPC; streams that never end on their own get a time limit. */
-const EVERY_RPC: Record<string, { data: string; stream?: true }> = {
-  'marquee.v1.CatalogService/ReleasesByMonth': { data: '{"month":"marzo","limit":2}' },
-  'marquee.v1.CatalogService/ReleasesByWeekday': { data: '{"weekday":"Mon","limit":2}' },
-  'marquee.v1.CatalogService/TitleScore': { data: '{"title":"Heat"}' },
-  'marquee.v1.CatalogService/TitleVotes': { data: '{"title":"Heat"}' },
-  'marquee.v1.CatalogService/TitleRuntime': { data: '{"title":"Heat"}' },
-  'marquee.v1.CatalogService/Actor': { data: '{"name":"Tom Hanks"}' },
-  'marquee.v1.CatalogService/Director': { data: '{"name":"John Lasseter"}' },
-  'marquee.v1.CatalogService/MoviesByLanguage': { data: '{"language":"fr"}' },
-  'marquee.v1.CatalogService/MoviesByCountry': { data: '{"country":"ES"}' },
-  'marquee.v1.CatalogService/Franchise': { data: '{"name":"Toy Story"}' },
-  'marquee.v1.CatalogService/ProductionCompany': { data: '{"name":"Pixar Animation Studios"}' },
-  'marquee.v1.CatalogService/GetMovie': { data: '{"id":862}' },
-  'marquee.v1.CatalogService/CatalogInfo': { data: '{}' },
-  'marquee.v1.PlatformService/LongestTitle': { data: '{"platform":"netflix","year":2019}' },
-  'marquee.v1.PlatformService/ScoreCount': { data: '{"platform":"disney","threshold":3.5,"year":2019}' },
-  'marquee.v1.PlatformService/PlatformCount': { data: '{"platform":"hulu"}' },
-  'marquee.v1.PlatformService/TopActor': { data: '{"platform":"amazon","year":2018}' },
-  'marquee.v1.PlatformService/GetTitle': { data: '{"id":"ns2186"}' },
-  'marquee.v1.PlatformService/PersonTitles': { data: '{"name":"Adam Sandler"}' },
-  'marquee.v1.PlatformService/SimilarTitles': { data: '{"id":"ds1","k":3}' },
-  'marquee.v1.PlatformService/WhereToWatch': { data: '{"id":862}' },
-  'marquee.v1.RatingsService/PredictRating': { data: '{"user_id":15,"id":862}' },
-  'marquee.v1.RatingsService/RecommendForUser': { data: '{"user_id":15,"k":3}' },
-  'marquee.v1.RatingsService/RatingsModelInfo': { data: '{}' },
-  'marquee.v1.RecommendService/SimilarMovies': { data: '{"id":862,"k":3}' },
-  'marquee.v1.RecommendService/SearchMovies': { data: '{"query":"toys come to life","k":3}' },
-  'marquee.v1.ReportService/GetReportSummary': { data: '{"omit_json":true}' },
-  'marquee.v1.PipelineAdmin/StartRebuild': { data: '{}' },
-  'marquee.v1.PipelineAdmin/GetRun': { data: '{}' },
-  'marquee.v1.PipelineAdmin/ListRuns': { data: '{"limit":5}' },
-  'marquee.v1.PipelineAdmin/WatchRun': { data: '{}', stream: true },
-  'grpc.health.v1.Health/Check': { data: '{"service":"marquee.v1.CatalogService"}' },
-  'grpc.health.v1.Health/List': { data: '{}' },
-  'grpc.health.v1.Health/Watch': { data: '{"service":""}', stream: true },
-  'grpc.reflection.v1.ServerReflection/ServerReflectionInfo': { data: '{"list_services":""}' },
-  'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo': { data: '{"list_services":""}' },
-};
 
 describe('every RPC through buf curl', () => {
   it('has a request for every method the server lists', async () => {

@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import type { Movie } from '../../pipeline/types';
-import { catalogClient, type MarqueeClient } from '../../service/client';
-import { startServer, type RunningServer } from '../../service/server';
-import { realArtifacts } from '../helpers/real-artifacts';
+import { loadConfig } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { Movie } from '../../pipeline/types.js';
+import { catalogClient, type MarqueeClient } from '../../service/client.js';
+import { startServer, type RunningServer } from '../../service/server.js';
+import { realArtifacts } from '../helpers/real-artifacts.js';
 
 // The test's own normalization (NFD + strip U+0300-U+036F), independent of service/normalize.
 const norm = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../pipeline/config';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
 
 function runService(env: Record<string, string>, args: string[] = []): Promise<{ code: number; stderr: string; stdout: string }> {
   return new Promise((resolve) => {

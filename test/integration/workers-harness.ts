@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig, type Config } from '../../pipeline/config';
-import { Orchestrator } from '../../workers/orchestrator';
-import { loadOrchestrationSettings, type OrchestrationSettings } from '../../workers/settings';
-import type { RunRecord } from '../../workers/runs';
+import { PROJECT_ROOT, SHARED_TMDB_DIR, loadConfig, type Config } from '../../pipeline/config.js';
+import { Orchestrator } from '../../workers/orchestrator.js';
+import { loadOrchestrationSettings, type OrchestrationSettings } from '../../workers/settings.js';
+import type { RunRecord } from '../../workers/runs.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -103,14 +103,24 @@ process.once('exit', () => {
 });
 
 /** Spawns `node --import tsx <script> ...args` from the project root; resolves once `readyLine` appears in its output. */
-export async function spawnTsx(
-  script: string,
+export function spawnTsx(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 60_000): Promise<SpawnedProcess> {
+  return spawnNode(['--import', 'tsx', script], args, env, readyLine, timeoutMs);
+}
+
+/** Spawns the compiled build as production runs it: `node dist/<script>.js ...args`, no TypeScript loader. */
+export function spawnCompiled(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 60_000): Promise<SpawnedProcess> {
+  return spawnNode([script], args, env, readyLine, timeoutMs);
+}
+
+async function spawnNode(
+  nodeArgs: string[],
   args: string[],
   env: NodeJS.ProcessEnv,
   readyLine: RegExp,
-  timeoutMs = 60_000,
+  timeoutMs: number,
 ): Promise<SpawnedProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const script = nodeArgs[nodeArgs.length - 1];
+  const proc = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,10 +2,10 @@
 // middle of the embed stage leaves a stalled job that another worker takes over, and a worker told
 // to stop (SIGTERM) in the middle of a stage finishes that job before it exits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCurrent, readManifest } from '../../pipeline/artifacts/store';
-import { STAGES } from '../../pipeline/types';
-import type { RunRecord } from '../../workers/runs';
-import { runToEnd, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness';
+import { readCurrent, readManifest } from '../../pipeline/artifacts/store.js';
+import { STAGES } from '../../pipeline/types.js';
+import type { RunRecord } from '../../workers/runs.js';
+import { runToEnd, spawnWorkers, testEnv, waitFor, type SpawnedProcess, type TestEnv } from './workers-harness.js';
 
 describe('embed worker killed mid-stage, then another one stopped mid-stage', () => {
   let env: TestEnv;

@@ -5,18 +5,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../pipeline/config';
-import { runInline } from '../../pipeline/inline';
-import { createLogger } from '../../pipeline/log';
-import { readCurrent, readManifest, versionDir } from '../../pipeline/artifacts/store';
-import { STAGES, type Movie } from '../../pipeline/types';
-import { Orchestrator } from '../../workers/orchestrator';
-import { FLOW_ORDER, rebuildFlow } from '../../workers/flow';
-import { BUILD_STAGES } from '../../pipeline/stages/registry';
-import { loadOrchestrationSettings } from '../../workers/settings';
-import type { RunRecord } from '../../workers/runs';
-import { REBUILD_QUEUE } from '../../workers/names';
-import { getSchedule, removeSchedule } from '../../workers/schedule';
+import { loadConfig } from '../../pipeline/config.js';
+import { runInline } from '../../pipeline/inline.js';
+import { createLogger } from '../../pipeline/log.js';
+import { readCurrent, readManifest, versionDir } from '../../pipeline/artifacts/store.js';
+import { STAGES, type Movie } from '../../pipeline/types.js';
+import { Orchestrator } from '../../workers/orchestrator.js';
+import { FLOW_ORDER, rebuildFlow } from '../../workers/flow.js';
+import { BUILD_STAGES } from '../../pipeline/stages/registry.js';
+import { loadOrchestrationSettings } from '../../workers/settings.js';
+import type { RunRecord } from '../../workers/runs.js';
+import { REBUILD_QUEUE } from '../../workers/names.js';
+import { getSchedule, removeSchedule } from '../../workers/schedule.js';
 import {
   REDIS_URL,
   runToEnd,
@@ -27,7 +27,7 @@ import {
   type SpawnedProcess,
   type TestEnv,
   waitFor,
-} from './workers-harness';
+} from './workers-harness.js';
 
 async function catalogLines(dir: string): Promise<Movie[]> {
   const text = await readFile(path.join(dir, 'catalog.jsonl'), 'utf8');

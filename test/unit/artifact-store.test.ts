@@ -11,9 +11,9 @@ import {
   pruneVersions,
   readCurrent,
   writeStageResult,
-} from '../../pipeline/artifacts/store';
-import { loadCurrent } from '../../pipeline/artifacts/reader';
-import type { Movie } from '../../pipeline/types';
+} from '../../pipeline/artifacts/store.js';
+import { loadCurrent } from '../../pipeline/artifacts/reader.js';
+import type { Movie } from '../../pipeline/types.js';
 
 async function tmp(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'mq-store-'));

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readAllJsonl } from '../../pipeline/artifacts/files';
-import { PROJECT_ROOT } from '../../pipeline/config';
-import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model';
-import { movieDoc } from '../../pipeline/embedders/movie-doc';
-import { exactTopK, rowOf } from '../../pipeline/index/exact';
-import type { Movie } from '../../pipeline/types';
+import { readAllJsonl } from '../../pipeline/artifacts/files.js';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
+import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
+import { movieDoc } from '../../pipeline/embedders/movie-doc.js';
+import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
+import type { Movie } from '../../pipeline/types.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'embed', 'catalog.jsonl');
 

@@ -6,13 +6,13 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import type { Progress, StageContext } from '../../pipeline/stages/context';
-import { runExtract } from '../../pipeline/stages/extract';
-import { runTransform } from '../../pipeline/stages/transform';
-import { computeReturn, parseReleaseDate } from '../../pipeline/etl/cleaning';
-import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types';
+import { loadConfig } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import type { Progress, StageContext } from '../../pipeline/stages/context.js';
+import { runExtract } from '../../pipeline/stages/extract.js';
+import { runTransform } from '../../pipeline/stages/transform.js';
+import { computeReturn, parseReleaseDate } from '../../pipeline/etl/cleaning.js';
+import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/tmdb');
 

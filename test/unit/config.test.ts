@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, PROJECT_ROOT, loadConfig } from '../../pipeline/config';
+import { ConfigError, PROJECT_ROOT, loadConfig } from '../../pipeline/config.js';
 
 describe('config', () => {
   it('has defaults and resolves relative paths against the project root', () => {

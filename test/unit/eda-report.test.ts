@@ -5,16 +5,16 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { readAllJsonl } from '../../pipeline/artifacts/files';
-import { reportCharts } from '../../pipeline/eda/charts';
-import { summarize } from '../../pipeline/eda/summarize';
-import type { EdaSummary } from '../../pipeline/eda/summary-types';
-import { helveticaWidth } from '../../pipeline/eda/text-width';
-import type { Progress, StageContext } from '../../pipeline/stages/context';
-import { runEda } from '../../pipeline/stages/eda';
-import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { readAllJsonl } from '../../pipeline/artifacts/files.js';
+import { reportCharts } from '../../pipeline/eda/charts.js';
+import { summarize } from '../../pipeline/eda/summarize.js';
+import type { EdaSummary } from '../../pipeline/eda/summary-types.js';
+import { helveticaWidth } from '../../pipeline/eda/text-width.js';
+import type { Progress, StageContext } from '../../pipeline/stages/context.js';
+import { runEda } from '../../pipeline/stages/eda.js';
+import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'eda');
 const CHART_IDS = [

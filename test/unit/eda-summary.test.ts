@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../pipeline/config';
-import { summarize } from '../../pipeline/eda/summarize';
-import { CORRELATION_COLUMNS, type CorrelationColumn } from '../../pipeline/eda/summary-types';
-import { titleWords } from '../../pipeline/eda/title-words';
-import { isStopWord } from '../../pipeline/eda/stopwords';
-import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
+import { summarize } from '../../pipeline/eda/summarize.js';
+import { CORRELATION_COLUMNS, type CorrelationColumn } from '../../pipeline/eda/summary-types.js';
+import { titleWords } from '../../pipeline/eda/title-words.js';
+import { isStopWord } from '../../pipeline/eda/stopwords.js';
+import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'eda');
 const lines = <T>(f: string): T[] =>

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, truncate, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { EmbeddingCache, FitCache, vectorKey } from '../../pipeline/embed/cache';
+import { EmbeddingCache, FitCache, vectorKey } from '../../pipeline/embed/cache.js';
 
 let dir: string;
 beforeEach(async () => {

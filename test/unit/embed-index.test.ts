@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Rng } from '../../pipeline/embedders/catalog/linalg';
-import { writeEmbeddings } from '../../pipeline/embed/matrix';
-import { buildIndex, INDEX_FILES, loadIndex } from '../../pipeline/index/hnsw';
-import { exactTopK, rowOf } from '../../pipeline/index/exact';
+import { Rng } from '../../pipeline/embedders/catalog/linalg.js';
+import { writeEmbeddings } from '../../pipeline/embed/matrix.js';
+import { buildIndex, INDEX_FILES, loadIndex } from '../../pipeline/index/hnsw.js';
+import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
 
 const N = 600;
 const D = 24;

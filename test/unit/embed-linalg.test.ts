@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Rng, randomizedSvd, symEig, type Csr } from '../../pipeline/embedders/catalog/linalg';
+import { Rng, randomizedSvd, symEig, type Csr } from '../../pipeline/embedders/catalog/linalg.js';
 
 function toCsr(dense: number[][]): Csr {
   const rows = dense.length;

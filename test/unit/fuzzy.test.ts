@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distance } from 'fastest-levenshtein';
-import { Suggester, trigrams } from '../../service/normalize/fuzzy';
-import { normalizeKey } from '../../service/normalize/text';
+import { Suggester, trigrams } from '../../service/normalize/fuzzy.js';
+import { normalizeKey } from '../../service/normalize/text.js';
 
 const TITLES = ['Toy Story', 'Toy Story 2', 'Toy Story 3', 'The Godfather', 'The Godfather: Part II', 'Amélie', 'Jumanji', 'Heat', 'Hamlet', 'Casino'];
 

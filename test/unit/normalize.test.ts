@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CodeNames, isoWeekday, MONTHS, WEEKDAYS } from '../../service/normalize/intl';
-import { normalizeKey } from '../../service/normalize/text';
+import { CodeNames, isoWeekday, MONTHS, WEEKDAYS } from '../../service/normalize/intl.js';
+import { normalizeKey } from '../../service/normalize/text.js';
 
 // Independent expectations, written by hand (the tables under test come from Intl).
 const ES_MONTHS = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];

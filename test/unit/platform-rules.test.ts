@@ -4,14 +4,14 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../../pipeline/config';
-import { createLogger } from '../../pipeline/log';
-import { decideLink } from '../../pipeline/platforms/link';
-import { cleanTitle, parseDateAdded, parseDuration, platformOf, splitList } from '../../pipeline/platforms/rules';
-import { PLATFORM_FILES, type PlatformTitle, type TitleScore, type WatchLink } from '../../pipeline/platforms/types';
-import { newRunContext, type StageContext } from '../../pipeline/stages/context';
-import { STAGE_FNS } from '../../pipeline/stages/registry';
-import type { QuarantineRecord, StageResult } from '../../pipeline/types';
+import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/log.js';
+import { decideLink } from '../../pipeline/platforms/link.js';
+import { cleanTitle, parseDateAdded, parseDuration, platformOf, splitList } from '../../pipeline/platforms/rules.js';
+import { PLATFORM_FILES, type PlatformTitle, type TitleScore, type WatchLink } from '../../pipeline/platforms/types.js';
+import { newRunContext, type StageContext } from '../../pipeline/stages/context.js';
+import { STAGE_FNS } from '../../pipeline/stages/registry.js';
+import type { QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
 const row = (over: Record<string, string>) => ({
   show_id: 's1', type: 'Movie', title: 'T', director: '', cast: '', country: '', date_added: 'January 2, 2020',

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createProgressPrinter } from '../../pipeline/progress';
+import { createProgressPrinter } from '../../pipeline/progress.js';
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as protobufTypes from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../pipeline/config';
-import { contractJson, loadProtos } from '../../service/proto';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
+import { contractJson, loadProtos } from '../../service/proto.js';
 
 const require = createRequire(import.meta.url);
 const protobuf = require('protobufjs') as typeof protobufTypes;
@@ -20,7 +20,11 @@ function fromSources(): unknown {
     }
     return target;
   };
-  const files = ['catalog', 'platforms', 'ratings', 'recommend', 'pipeline', 'report', 'common'].map((f) => `marquee/v1/${f}.proto`);
+  const fs = require('node:fs') as typeof import('node:fs');
+  const files = fs
+    .readdirSync(path.join(PROJECT_ROOT, 'proto', 'marquee', 'v1'))
+    .filter((f) => f.endsWith('.proto'))
+    .map((f) => `marquee/v1/${f}`);
   root.loadSync(files, { keepCase: false });
   return shape(root);
 }

@@ -5,7 +5,7 @@ import {
   PyLiteralError,
   PyShapeError,
   type PyValue,
-} from '../../pipeline/sources/pyliteral';
+} from '../../pipeline/sources/pyliteral.js';
 
 /** The error a malformed literal throws (fails the test when nothing is thrown). */
 function errorOf(text: string, parse: (t: string) => unknown = parsePyLiteral): PyLiteralError {

@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../pipeline/config';
-import { loadModel, RATINGS_FILES } from '../../pipeline/ratings/artifact';
-import { discoverRatingsInput, loadRatings } from '../../pipeline/ratings/data';
-import { trainRatings, type TrainOutcome } from '../../pipeline/ratings/train';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
+import { loadModel, RATINGS_FILES } from '../../pipeline/ratings/artifact.js';
+import { discoverRatingsInput, loadRatings } from '../../pipeline/ratings/data.js';
+import { trainRatings, type TrainOutcome } from '../../pipeline/ratings/train.js';
 
 const FIX = path.join(PROJECT_ROOT, 'test', 'fixtures', 'ratings');
 const dirs: string[] = [];

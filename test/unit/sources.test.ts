@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { discoverInputs, tableOf } from '../../pipeline/sources/discover';
-import { readCsvRecords, type CsvRecord, type CsvSkip, type FileDigest } from '../../pipeline/sources/csv';
+import { discoverInputs, tableOf } from '../../pipeline/sources/discover.js';
+import { readCsvRecords, type CsvRecord, type CsvSkip, type FileDigest } from '../../pipeline/sources/csv.js';
 
 let dir: string;
 

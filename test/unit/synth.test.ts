@@ -7,9 +7,9 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_TMDB_DIR } from '../../pipeline/config';
-import { parsePyLiteral } from '../../pipeline/sources/pyliteral';
-import { generateSynth, type SynthSummary } from '../../pipeline/synth/generate';
+import { SHARED_TMDB_DIR } from '../../pipeline/config.js';
+import { parsePyLiteral } from '../../pipeline/sources/pyliteral.js';
+import { generateSynth, type SynthSummary } from '../../pipeline/synth/generate.js';
 
 const N = 300;
 const SEED = 7;

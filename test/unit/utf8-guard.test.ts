@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { INVALID_UTF8_MARK, Utf8Guard } from '../../pipeline/sources/utf8-guard';
+import { INVALID_UTF8_MARK, Utf8Guard } from '../../pipeline/sources/utf8-guard.js';
 
 /** Feeds `bytes` through a guard in chunks of `size` bytes; returns the text and the count. */
 async function guard(bytes: Buffer, size: number): Promise<{ text: string; invalid: number }> {

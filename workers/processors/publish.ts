@@ -4,14 +4,14 @@
 // the same version again, which is harmless.
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadConfig } from '../../pipeline/config';
-import type { Logger } from '../../pipeline/log';
-import { publishVersion, pruneVersions } from '../../pipeline/artifacts/store';
-import type { StagePayload } from '../flow';
-import { publishedChannel, type PublishedMessage } from '../names';
-import type { RunStore } from '../runs';
-import type { StageSummary } from './stage';
-import { failOnceHook } from '../test-hooks';
+import { loadConfig } from '../../pipeline/config.js';
+import type { Logger } from '../../pipeline/log.js';
+import { publishVersion, pruneVersions } from '../../pipeline/artifacts/store.js';
+import type { StagePayload } from '../flow.js';
+import { publishedChannel, type PublishedMessage } from '../names.js';
+import type { RunStore } from '../runs.js';
+import type { StageSummary } from './stage.js';
+import { failOnceHook } from '../test-hooks.js';
 
 export async function runPublishJob(
   job: Job<StagePayload>,

@@ -3,11 +3,11 @@
 // lock renewal. The child inherits the worker's execArgv (the tsx loader: see sandbox.ts) and env.
 import type { SandboxedJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createLogger } from '../../pipeline/log';
-import { loadConfig } from '../../pipeline/config';
-import { workerRedis } from '../redis';
-import type { StagePayload } from '../flow';
-import { runStageJob, type StageSummary } from './stage';
+import { createLogger } from '../../pipeline/log.js';
+import { loadConfig } from '../../pipeline/config.js';
+import { workerRedis } from '../redis.js';
+import type { StagePayload } from '../flow.js';
+import { runStageJob, type StageSummary } from './stage.js';
 
 // When the worker process dies (even by SIGKILL) the IPC channel closes: stop at once rather than
 // keep writing into a version dir that the job's next holder is about to rewrite.

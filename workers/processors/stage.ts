@@ -2,14 +2,14 @@
 // child: run the registry's stage function on the version dir named by the job, record its result
 // next to it, report progress through the job. Re-running it rewrites that stage's outputs only.
 import type { Redis } from 'ioredis';
-import { loadConfig } from '../../pipeline/config';
-import type { Logger } from '../../pipeline/log';
-import { prepareVersionDir, writeStageResult } from '../../pipeline/artifacts/store';
-import type { Progress, StageContext } from '../../pipeline/stages/context';
-import { BUILD_STAGES, STAGE_FNS } from '../../pipeline/stages/registry';
-import type { StageName, StageResult } from '../../pipeline/types';
-import type { StagePayload } from '../flow';
-import { delayHook, failOnceHook } from '../test-hooks';
+import { loadConfig } from '../../pipeline/config.js';
+import type { Logger } from '../../pipeline/log.js';
+import { prepareVersionDir, writeStageResult } from '../../pipeline/artifacts/store.js';
+import type { Progress, StageContext } from '../../pipeline/stages/context.js';
+import { BUILD_STAGES, STAGE_FNS } from '../../pipeline/stages/registry.js';
+import type { StageName, StageResult } from '../../pipeline/types.js';
+import type { StagePayload } from '../flow.js';
+import { delayHook, failOnceHook } from '../test-hooks.js';
 
 type BuildStage = (typeof BUILD_STAGES)[number];
 

@@ -1,7 +1,7 @@
 // What the catalog embedder counts in a movie: words of the free text, and whole names/phrases of
 // the structured fields, each kind in its own namespace ("block") so a block can be weighted.
-import type { MovieDoc } from '../types';
-import { ngrams, phrase, words } from './tokenize';
+import type { MovieDoc } from '../types.js';
+import { ngrams, phrase, words } from './tokenize.js';
 
 export const BLOCKS = ['text', 'genre', 'keyword', 'director', 'cast', 'company'] as const;
 export type Block = (typeof BLOCKS)[number];

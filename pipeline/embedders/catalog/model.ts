@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Embedder, EmbedderSpec, MovieDoc } from '../types';
-import { BLOCKS, blockOf, docTerms, queryTerms, type Block } from './features';
-import { Rng, randomizedSvd, type Csr } from './linalg';
+import type { Embedder, EmbedderSpec, MovieDoc } from '../types.js';
+import { BLOCKS, blockOf, docTerms, queryTerms, type Block } from './features.js';
+import { Rng, randomizedSvd, type Csr } from './linalg.js';
 
 /** Bump when fitting or feature extraction changes meaning: part of the fingerprint and the fit cache key. */
 export const CATALOG_ALGO_VERSION = 2;

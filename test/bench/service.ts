@@ -1,4 +1,4 @@
-// npm run bench:service [-- --seconds 5 --concurrency 32 --only real|full --rpc TitleScore,Director --rebuild --profile]
+// npm run bench:service [-- --seconds 5 --concurrency 32 --only real|full --rpc TitleScore,Director --protocols grpc,http --rebuild --profile]
 //
 // Measures the SERVER, not a client: the load comes from h2load (nghttp2's native HTTP/2 load
 // generator, Debian package nghttp2-client; installed here with apt when missing and running as
@@ -16,6 +16,11 @@
 // Prints per RPC: calls/s, p50, p99 (from h2load's per-request log) and the share of the bare
 // ceiling. Targets: p99 < 2 ms for catalog queries and < 5 ms for SimilarMovies at 32 in flight;
 // at least 80% of the bare ceiling.
+// Then the same RPCs over the HTTP/JSON listener (Connect protocol, JSON bodies, HTTP/1.1 as curl
+// and browsers reach it: `concurrency` connections with one request in flight each), beside the
+// same-run ceiling of a bare Fastify + Connect server answering TitleScore with a constant, and
+// the ratio to the gRPC figure of the same RPC. Last, the page's first render in headless Chromium
+// (when Debian's chromium is installed).
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -34,6 +39,9 @@ import { Suggester } from '../../service/normalize/fuzzy.js';
 import { normalizeKey } from '../../service/normalize/text.js';
 import { loadProtos } from '../../service/proto.js';
 import { catalogModule } from '../../service/catalog/module.js';
+import { descriptors } from '../../service/protocol/descriptors.js';
+import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
+import Fastify from 'fastify';
 import { startServer } from '../../service/server.js';
 import { realArtifacts } from '../helpers/real-artifacts.js';
 
@@ -46,7 +54,7 @@ const CATALOG = { service: 'marquee.v1.CatalogService', protoFiles: ['marquee/v1
 // ------------------------------------------------------------------ child: the server
 
 type ToChild = { type: 'stats'; gc?: boolean } | { type: 'stop' };
-type FromChild = { type: 'ready'; port: number; loadMs: number } | { type: 'stats'; rss: number; cpuUs: number; heapUsed: number };
+type FromChild = { type: 'ready'; port: number; httpPort: number; loadMs: number } | { type: 'stats'; rss: number; cpuUs: number; heapUsed: number };
 
 /** A bare grpc-js server answering TitleScore with a constant: the floor of what gRPC itself costs here. */
 async function bareChild(): Promise<void> {
@@ -59,14 +67,24 @@ async function bareChild(): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  process.send!({ type: 'ready', port, loadMs: 0 } satisfies FromChild);
+  // the HTTP/JSON counterpart: the same Fastify + Connect stack as the service, a constant answer
+  const app = Fastify({ logger: false });
+  const method = descriptors().registry.getService(CATALOG.service)!.methods.find((m) => m.name === 'TitleScore')!;
+  await app.register(fastifyConnectPlugin, {
+    grpc: false,
+    grpcWeb: false,
+    routes: (router) => void router.rpc(method, (() => answer) as never),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const httpPort = (app.server.address() as { port: number }).port;
+  process.send!({ type: 'ready', port, httpPort, loadMs: 0 } satisfies FromChild);
   process.on('message', (m: ToChild) => {
     if (m.type === 'stats') {
       const cpu = process.cpuUsage();
       process.send!({ type: 'stats', rss: process.memoryUsage.rss(), cpuUs: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed } satisfies FromChild);
     } else {
       server.forceShutdown();
-      process.exit(0);
+      void app.close().then(() => process.exit(0));
     }
   });
 }
@@ -77,12 +95,13 @@ async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> 
   const running = await startServer({
     config: loadConfig({ artifactsDir, logLevel: 'warn' }),
     addr: '127.0.0.1:0',
+    http: { addr: '127.0.0.1:0' },
     log: createLogger('bench-server', 'warn'),
     watch: false,
     ...(catalogOnly && { modules: [catalogModule] }),
   });
   const send = (m: FromChild) => process.send!(m);
-  send({ type: 'ready', port: running.port, loadMs: Math.round(performance.now() - t0) });
+  send({ type: 'ready', port: running.port, httpPort: running.http!.port, loadMs: Math.round(performance.now() - t0) });
   process.on('message', async (m: ToChild) => {
     if (m.type === 'stats') {
       // settled memory (after a full GC) for the idle figures; never during the load run
@@ -100,7 +119,7 @@ async function child(artifactsDir: string, catalogOnly: boolean): Promise<void> 
 function startChild(
   artifactsDir: string,
   opts: { catalogOnly?: boolean; profileDir?: string } = {},
-): Promise<{ proc: ChildProcess; port: number; loadMs: number; ask: (gc?: boolean) => Promise<Extract<FromChild, { type: 'stats' }>> }> {
+): Promise<{ proc: ChildProcess; port: number; httpPort: number; loadMs: number; ask: (gc?: boolean) => Promise<Extract<FromChild, { type: 'stats' }>> }> {
   const args = ['--child', artifactsDir, ...(opts.catalogOnly ? ['--catalog-only'] : [])];
   const execArgv = ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [])];
   const proc = fork(THIS_FILE, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -118,7 +137,7 @@ function startChild(
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`server child exited with ${code}`)));
     proc.on('message', (m: FromChild) => {
-      if (m.type === 'ready') resolve({ proc, port: m.port, loadMs: m.loadMs, ask });
+      if (m.type === 'ready') resolve({ proc, port: m.port, httpPort: m.httpPort, loadMs: m.loadMs, ask });
     });
   });
 }
@@ -285,7 +304,23 @@ function encode(it: WorkItem, req: object): Buffer {
   return grpcFrame(svc[it.method].requestSerialize(req));
 }
 
-async function benchDataset(name: string, artifactsDir: string, bin: string, seconds: number, concurrency: number, ceiling: () => number, only: Set<string> | null, profileDir?: string) {
+interface Ceilings {
+  grpc: () => number;
+  http: () => number;
+}
+
+async function benchDataset(
+  name: string,
+  artifactsDir: string,
+  bin: string,
+  seconds: number,
+  concurrency: number,
+  ceilings: Ceilings,
+  only: Set<string> | null,
+  protocols: Set<string>,
+  profileDir?: string,
+) {
+  const ceiling = ceilings.grpc;
   const movies = readCatalog(artifactsDir);
   console.log(`\n== ${name}: ${movies.length.toLocaleString('en-US')} movies (${path.relative(PROJECT_ROOT, artifactsDir)})`);
   const fz = fuzzyBench(movies);
@@ -297,7 +332,7 @@ async function benchDataset(name: string, artifactsDir: string, bin: string, sec
   console.log(`${pad('rpc', 28)}${pad('calls/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('of bare', 9)}target`);
   const rows: Row[] = [];
   const before = await server.ask();
-  for (const it of items) {
+  for (const it of protocols.has('grpc') ? items : []) {
     const req = it.requests[0];
     await checkAnswer(server.port, it, req);
     const r = await h2load(bin, `http://127.0.0.1:${server.port}/${it.service.service}/${it.method}`, encode(it, req), seconds, concurrency);
@@ -310,35 +345,104 @@ async function benchDataset(name: string, artifactsDir: string, bin: string, sec
         `${pad(`${(row.share * 100).toFixed(0)}%`, 9)}p99 < ${target} ms, >= 80%: ${met ? 'MET' : 'MISSED'}${row.failed ? ` (${row.failed} failed)` : ''}`,
     );
   }
+  const httpRows: (Row & { ofGrpc: number })[] = [];
+  if (protocols.has('http')) {
+    console.log(`HTTP/JSON (Connect, HTTP/1.1, ${concurrency} connections x 1 in flight)`);
+    console.log(`${pad('rpc', 28)}${pad('calls/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('of bare', 9)}of gRPC`);
+    for (const it of items) {
+      const okStatus = it.expect === grpc.status.NOT_FOUND ? '404' : '200';
+      const url = `http://127.0.0.1:${server.httpPort}/${it.service.service}/${it.method}`;
+      const body = Buffer.from(JSON.stringify(it.requests[0]), 'utf8');
+      const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (String(check.status) !== okStatus) throw new Error(`${it.label} over HTTP/JSON: ${check.status} ${await check.text()}`);
+      const r = await h2load(bin, url, body, seconds, concurrency, { mode: 'json', okStatus });
+      const viaGrpc = rows.find((x) => x.rpc === it.label);
+      const row = { rpc: it.label, ...r, share: r.perSec / ceilings.http(), target: 0, ofGrpc: viaGrpc ? r.perSec / viaGrpc.perSec : NaN };
+      httpRows.push(row);
+      console.log(
+        `${pad(row.rpc, 28)}${pad(row.perSec.toFixed(0), 10)}${pad(f2(row.p50), 9)}${pad(f2(row.p99), 9)}${pad(f2(row.max), 9)}` +
+          `${pad(`${(row.share * 100).toFixed(0)}%`, 9)}${Number.isNaN(row.ofGrpc) ? '' : `${(row.ofGrpc * 100).toFixed(0)}%`}${row.failed ? ` (${row.failed} failed)` : ''}`,
+      );
+    }
+    const hs = httpRows.map((r) => r.share).sort((a, b) => a - b);
+    const hg = httpRows.map((r) => r.ofGrpc).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    console.log(
+      `HTTP/JSON: median share of its bare ceiling ${(quantile(hs, 0.5) * 100).toFixed(0)}%` +
+        (hg.length ? `; median ${(quantile(hg, 0.5) * 100).toFixed(0)}% of the same RPC's gRPC calls/s` : ''),
+    );
+  }
   const after = await server.ask();
   const settled = await server.ask(true);
   server.proc.send({ type: 'stop' } satisfies ToChild);
   await new Promise((r) => server.proc.once('exit', r));
-  const calls = rows.reduce((a, r) => a + r.calls, 0);
+  const calls = [...rows, ...httpRows].reduce((a, r) => a + r.calls, 0);
   const cpuUsPerCall = (after.cpuUs - before.cpuUs) / calls;
   const shares = rows.map((r) => r.share).sort((a, b) => a - b);
   console.log(
-    `median share of the bare ceiling ${(quantile(shares, 0.5) * 100).toFixed(0)}% (lowest ${(shares[0] * 100).toFixed(0)}%); ` +
+    (shares.length ? `gRPC: median share of the bare ceiling ${(quantile(shares, 0.5) * 100).toFixed(0)}% (lowest ${(shares[0] * 100).toFixed(0)}%); ` : '') +
       `server CPU ${cpuUsPerCall.toFixed(0)} µs per call; RSS after the runs ${mb(after.rss)}, ${mb(settled.rss)} after a full GC (heap ${mb(settled.heapUsed)})`,
   );
-  return { name, movies: movies.length, fuzzy: fz, loadMs: server.loadMs, rssIdle: idle.rss, rssAfter: after.rss, rssSettled: settled.rss, cpuUsPerCall, rows };
+  return { name, movies: movies.length, fuzzy: fz, loadMs: server.loadMs, rssIdle: idle.rss, rssAfter: after.rss, rssSettled: settled.rss, cpuUsPerCall, rows, httpRows };
 }
 
-/** The same load on a bare grpc-js server answering a constant: the transport ceiling right now. */
-async function bareCeiling(bin: string, seconds: number, concurrency: number): Promise<LoadResult & { cpuUsPerCall: number }> {
+/** The same load on bare servers answering a constant: the transport ceilings right now. */
+async function bareCeiling(bin: string, seconds: number, concurrency: number, protocols: Set<string>): Promise<{ grpc?: LoadResult; http?: LoadResult }> {
   const server = await startChild('bare');
   const item: WorkItem = { label: 'bare', service: CATALOG, method: 'TitleScore', weight: 1, requests: [{ title: 'Toy Story' }] };
-  const before = await server.ask();
-  const r = await h2load(bin, `http://127.0.0.1:${server.port}/${CATALOG.service}/TitleScore`, encode(item, item.requests[0]), seconds, concurrency);
-  const after = await server.ask();
+  const out: { grpc?: LoadResult; http?: LoadResult } = {};
+  if (protocols.has('grpc')) {
+    const before = await server.ask();
+    const r = await h2load(bin, `http://127.0.0.1:${server.port}/${CATALOG.service}/TitleScore`, encode(item, item.requests[0]), seconds, concurrency);
+    const after = await server.ask();
+    console.log(
+      `bare grpc-js server, constant answer: ${r.perSec.toFixed(0)} calls/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, max ${f2(r.max)} ms, ` +
+        `server CPU ${((after.cpuUs - before.cpuUs) / r.calls).toFixed(0)} µs per call`,
+    );
+    out.grpc = r;
+  }
+  if (protocols.has('http')) {
+    const before = await server.ask();
+    const r = await h2load(bin, `http://127.0.0.1:${server.httpPort}/${CATALOG.service}/TitleScore`, Buffer.from('{"title":"Toy Story"}'), seconds, concurrency, { mode: 'json' });
+    const after = await server.ask();
+    console.log(
+      `bare Fastify + Connect server (HTTP/1.1 JSON), constant answer: ${r.perSec.toFixed(0)} calls/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, ` +
+        `max ${f2(r.max)} ms, server CPU ${((after.cpuUs - before.cpuUs) / r.calls).toFixed(0)} µs per call`,
+    );
+    out.http = r;
+  }
   server.proc.send({ type: 'stop' } satisfies ToChild);
   await new Promise((res) => server.proc.once('exit', res));
-  const cpuUsPerCall = (after.cpuUs - before.cpuUs) / r.calls;
-  console.log(
-    `bare grpc-js server, constant answer: ${r.perSec.toFixed(0)} calls/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, max ${f2(r.max)} ms, ` +
-      `server CPU ${cpuUsPerCall.toFixed(0)} µs per call`,
-  );
-  return { ...r, cpuUsPerCall };
+  return out;
+}
+
+/** The page's first render in headless Chromium: navigation start to the home view's content. */
+async function pageFirstRender(): Promise<void> {
+  const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(chromiumPath) || !existsSync(path.join(PROJECT_ROOT, 'web', 'dist', 'index.html'))) {
+    console.log('\npage first render: skipped (needs Debian chromium and npm run build)');
+    return;
+  }
+  const server = await startChild(await realArtifacts());
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const page = await browser.newPage();
+      const t0 = performance.now();
+      await page.goto(`http://127.0.0.1:${server.httpPort}/`);
+      await page.getByText('The catalog being served').waitFor();
+      await page.locator('.facts').waitFor();
+      times.push(performance.now() - t0);
+      await page.close();
+    }
+    const warm = times.slice(1).sort((a, b) => a - b);
+    console.log(`\npage first render (real catalog, loopback, to the home view with the catalog's figures): first load ${times[0].toFixed(0)} ms, then median ${quantile(warm, 0.5).toFixed(0)} ms, max ${warm[warm.length - 1].toFixed(0)} ms (target < 1 s: ${Math.max(...times) < 1000 ? 'MET' : 'MISSED'})`);
+  } finally {
+    await browser.close();
+    server.proc.send({ type: 'stop' } satisfies ToChild);
+    await new Promise((res) => server.proc.once('exit', res));
+  }
 }
 
 async function main(): Promise<void> {
@@ -352,6 +456,7 @@ async function main(): Promise<void> {
       rebuild: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'catalog-only': { type: 'boolean', default: false },
+      protocols: { type: 'string', default: 'grpc,http' },
     },
   });
   if (values.child) return child(values.child, values['catalog-only']);
@@ -365,21 +470,27 @@ async function main(): Promise<void> {
     `bench:service on ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ` +
       `h2load, ${concurrency} streams in flight on one connection, ${seconds} s per run after a 1 s warm-up`,
   );
-  const ceilings = [await bareCeiling(bin, seconds, concurrency)];
-  const ceiling = () => ceilings.reduce((a, c) => a + c.perSec, 0) / ceilings.length;
+  const protocols = new Set(values.protocols!.split(','));
+  const bare = [await bareCeiling(bin, seconds, concurrency, protocols)];
+  const mean = (k: 'grpc' | 'http') => () => {
+    const xs = bare.map((b) => b[k]?.perSec).filter((x): x is number => x !== undefined);
+    return xs.reduce((a, x) => a + x, 0) / xs.length;
+  };
+  const ceilings: Ceilings = { grpc: mean('grpc'), http: mean('http') };
   const results = [];
   if (values.only !== 'real') {
     const full = await ensureFullArtifacts(values.rebuild);
-    if (full) results.push(await benchDataset('full-size SYNTHETIC catalog', full, bin, seconds, concurrency, ceiling, only, profileDir));
+    if (full) results.push(await benchDataset('full-size SYNTHETIC catalog', full, bin, seconds, concurrency, ceilings, only, protocols, profileDir));
   }
-  if (values.only !== 'full') results.push(await benchDataset('REAL shared catalog (partial)', await realArtifacts(), bin, seconds, concurrency, ceiling, only, profileDir));
-  ceilings.push(await bareCeiling(bin, seconds, concurrency));
-  console.log(
-    `\nbare ceiling: ${ceilings.map((c) => c.perSec.toFixed(0)).join(' then ')} calls/s (start, end); shares above use the running mean`,
-  );
+  if (values.only !== 'full') results.push(await benchDataset('REAL shared catalog (partial)', await realArtifacts(), bin, seconds, concurrency, ceilings, only, protocols, profileDir));
+  bare.push(await bareCeiling(bin, seconds, concurrency, protocols));
+  for (const k of ['grpc', 'http'] as const) {
+    if (protocols.has(k)) console.log(`\nbare ${k} ceiling: ${bare.map((c) => c[k]!.perSec.toFixed(0)).join(' then ')} calls/s (start, end); shares above use the running mean`);
+  }
+  if (protocols.has('http')) await pageFirstRender();
   if (profileDir) console.log(`server CPU profiles (open in Chrome DevTools): ${path.relative(PROJECT_ROOT, profileDir)}`);
   await mkdir(path.dirname(RESULTS), { recursive: true });
-  await writeFile(RESULTS, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), seconds, concurrency, ceilings, results }, null, 2));
+  await writeFile(RESULTS, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), seconds, concurrency, bare, results }, null, 2));
   console.log(`results: ${path.relative(PROJECT_ROOT, RESULTS)}`);
 }
 

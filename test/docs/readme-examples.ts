@@ -7,7 +7,7 @@ import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
 import { createLogger } from '../../pipeline/log.js';
 import { startServer } from '../../service/server.js';
 import { realArtifacts } from '../helpers/real-artifacts.js';
-import { comparable, parseExamples, runExample } from '../helpers/readme-examples.js';
+import { comparable, parseExamples, runExample, type ExampleTargets } from '../helpers/readme-examples.js';
 import { isDeepStrictEqual } from 'node:util';
 
 const README = path.join(PROJECT_ROOT, 'README.md');
@@ -17,10 +17,11 @@ const artifactsDir = await realArtifacts();
 const server = await startServer({
   config: loadConfig({ artifactsDir, logLevel: 'silent' }),
   addr: '127.0.0.1:0',
+  http: { addr: '127.0.0.1:0' },
   log: createLogger('docs', 'silent'),
   watch: false,
 });
-const base = `http://127.0.0.1:${server.port}`;
+const base = { grpc: `http://127.0.0.1:${server.port}`, http: `http://127.0.0.1:${server.http!.port}` };
 const text = readFileSync(README, 'utf8');
 const lines = text.split('\n');
 const examples = parseExamples(text);

@@ -1,7 +1,8 @@
-// The README's grpcurl examples, run for real. Each example is a line `$ grpcurl ...` inside a
-// fenced block, followed by its answer (up to the next `$ ` line or the end of the block). The
-// command is run with `buf curl` through reflection (grpcurl is not installable here; both print
-// the same proto3 JSON for answers). `npm run docs:examples` rewrites the answers from real runs;
+// The README's grpcurl and curl examples, run for real. Each example is a line `$ grpcurl ...` or
+// `$ curl ...` inside a fenced block, followed by its answer (up to the next `$ ` line or the end
+// of the block). grpcurl commands are run with `buf curl` through reflection (grpcurl is not
+// installable here; both print the same proto3 JSON for answers); curl commands (the HTTP/JSON
+// listener, localhost:8080) with fetch. `npm run docs:examples` rewrites the answers from real runs;
 // test/integration/readme-examples.test.ts fails when an answer no longer matches.
 import { bufCurl, type BufResult } from './buf-curl.js';
 
@@ -29,7 +30,7 @@ export function parseExamples(markdown: string): Example[] {
       inBlock = !inBlock;
       continue;
     }
-    if (!inBlock || !lines[i].startsWith('$ grpcurl ')) continue;
+    if (!inBlock || !/^\$ (grpcurl|curl) /.test(lines[i])) continue;
     let j = i + 1;
     while (j < lines.length && !lines[j].startsWith('$ ') && !/^\s*```/.test(lines[j])) j++;
     out.push({ line: i, end: j, command: lines[i].slice(2), expected: lines.slice(i + 1, j).join('\n') });
@@ -88,7 +89,16 @@ export function renderResult(r: BufResult, listFilter?: string): string {
     .join('\n');
 }
 
-export async function runExample(ex: Example, baseUrl: string, env: Record<string, string> = {}): Promise<string> {
+export interface ExampleTargets {
+  /** the gRPC listener, http://127.0.0.1:PORT */
+  grpc: string;
+  /** the HTTP/JSON listener, http://127.0.0.1:PORT (stands for localhost:8080 in the README) */
+  http: string;
+}
+
+export async function runExample(ex: Example, targets: ExampleTargets, env: Record<string, string> = {}): Promise<string> {
+  if (ex.command.startsWith('curl ')) return runCurl(ex.command, targets.http);
+  const baseUrl = targets.grpc;
   const args = toBufCurl(ex.command, baseUrl, env);
   const words = shellWords(ex.command);
   const listTarget = words.includes('list') ? words[words.indexOf('list') + 1] : undefined;
@@ -97,6 +107,8 @@ export async function runExample(ex: Example, baseUrl: string, env: Record<strin
 
 /** Parses a rendered answer back into comparable form (volatile values masked). */
 export function comparable(answer: string): unknown {
+  const status = /^HTTP (\d+)\n/.exec(answer)?.[1];
+  if (status) return { status, ...(comparable(answer.slice(answer.indexOf('\n') + 1)) as object) };
   const text = answer.replace(/^ERROR \(as buf curl prints it\):\n/, '');
   const chunks = text.trim().startsWith('{') ? text.split(/\n(?=\{)/).map((c) => mask(JSON.parse(c))) : text.trim().split('\n');
   return { error: answer.startsWith('ERROR'), chunks };
@@ -142,4 +154,37 @@ function oneLine(v: unknown): string {
     return e.length === 0 ? '{}' : `{ ${e.map(([k, x]) => `${JSON.stringify(k)}: ${oneLine(x)}`).join(', ')} }`;
   }
   return JSON.stringify(v);
+}
+
+/** A README curl line run with fetch: the status line when it is not 200, then the JSON body. */
+async function runCurl(command: string, httpBase: string): Promise<string> {
+  const w = shellWords(command);
+  let method = 'GET';
+  let body: string | undefined;
+  const headers: Record<string, string> = {};
+  let url = '';
+  for (let i = 1; i < w.length; i++) {
+    const a = w[i];
+    if (a === '-s' || a === '-sS') continue;
+    else if (a === '-X') method = w[++i];
+    else if (a === '-H') {
+      const [k, ...v] = w[++i].split(':');
+      headers[k.trim().toLowerCase()] = v.join(':').trim();
+    } else if (a === '-d' || a === '--data') {
+      body = w[++i];
+      if (method === 'GET') method = 'POST';
+    } else if (a.startsWith('-')) throw new Error(`curl flag ${a} is not supported by the README checker`);
+    else url = a;
+  }
+  const target = url.replace(/^(https?:\/\/)?localhost:8080/, httpBase);
+  if (target === url) throw new Error(`README curl examples call localhost:8080: ${command}`);
+  const res = await fetch(target, { method, headers, body });
+  const text = await res.text();
+  let out: string;
+  try {
+    out = compactJson(JSON.parse(text));
+  } catch {
+    out = text.trim();
+  }
+  return res.status === 200 ? out : `HTTP ${res.status}\n${out}`;
 }

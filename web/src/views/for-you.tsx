@@ -82,7 +82,11 @@ export function ForYouView() {
             {answer.movies.map((r) => (
               <li>
                 <MovieLink movie={r.movie} />{' '}
-                {r.predictedRating !== undefined && <strong class="score">{fmt.stars(r.predictedRating)}</strong>}
+                {r.predictedRating !== undefined && (
+                  <span class="score" title="the rating this user would give, 0.5-5 stars">
+                    predicted <strong>{fmt.stars(r.predictedRating)}</strong>
+                  </span>
+                )}
                 {r.similarity !== undefined && <span class="score">similarity {r.similarity.toFixed(2)}</span>} <span class="muted">{r.genres.slice(0, 3).join(', ')}</span>{' '}
                 <WatchList watch={r.watch} />
               </li>

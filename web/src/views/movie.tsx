@@ -25,7 +25,7 @@ export function MovieView({ id }: { id: number }) {
               <dd>{m.genres.join(', ') || 'none listed'}</dd>
               <dt>Runtime</dt>
               <dd>{m.runtimeKnown ? `${m.runtimeMinutes} min` : 'unknown'}</dd>
-              <dt>Rating</dt>
+              <dt>TMDB rating</dt>
               <dd>
                 {m.voteAverage.toFixed(1)} / 10 from {fmt.int(m.voteCount)} votes
               </dd>

@@ -68,7 +68,7 @@ export const StageProgressSchema: GenMessage<StageProgress> = /*@__PURE__*/
  */
 export type Stage = Message<"marquee.v1.Stage"> & {
   /**
-   * extract, transform, eda, embed, index or publish.
+   * extract, transform, platforms, scores, link, train, eda, embed, index or publish.
    *
    * @generated from field: string name = 1;
    */
@@ -241,7 +241,7 @@ export type Run = Message<"marquee.v1.Run"> & {
   error: string;
 
   /**
-   * The six stages in flow order.
+   * The stages in flow order (pipeline/types.ts STAGES).
    *
    * @generated from field: repeated marquee.v1.Stage stages = 14;
    */

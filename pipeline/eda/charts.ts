@@ -244,8 +244,13 @@ function powersOfTen(lo: number, hi: number): number[] {
 function budgetRevenueChart(s: EdaSummary): ChartDef {
   const b = s.budgetRevenue;
   const pts = b.points.map((p) => ({ budget: p.budget, revenue: p.revenue, title: p.title }));
-  const lo = Math.min(...pts.map((p) => Math.min(p.budget, p.revenue)));
-  const hi = Math.max(...pts.map((p) => Math.max(p.budget, p.revenue)));
+  // a loop, not Math.min(...spread): a spread passes one argument per movie and overflows the stack
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of pts) {
+    lo = Math.min(lo, p.budget, p.revenue);
+    hi = Math.max(hi, p.budget, p.revenue);
+  }
   const ticks = pts.length ? powersOfTen(lo, hi) : [];
   const domain = ticks.length ? [ticks[0], ticks[ticks.length - 1]] : [1, 10];
   const axis = { values: ticks, labelExpr: MONEY_LABEL, grid: true };
@@ -256,6 +261,7 @@ function budgetRevenueChart(s: EdaSummary): ChartDef {
       `Each dot is a movie with both a budget and a revenue above 0 (${nf.format(b.movies)} movies; ` +
       `${nf.format(b.excluded)} with either unknown are left out). Both axes are logarithmic; ` +
       `the dashed line is break-even (revenue = budget): ${nf.format(b.revenueAboveBudget)} movies lie above it. ` +
+      (b.plotted < b.movies ? `${nf.format(b.plotted)} of them, sampled by id, are drawn. ` : '') +
       (b.pearsonLog10 !== null ? `Pearson r of the logarithms: ${b.pearsonLog10.toFixed(2)}.` : ''),
     spec: pts.length
       ? {

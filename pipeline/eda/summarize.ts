@@ -1,7 +1,7 @@
 import type { Movie, QuarantineRecord, StageResult } from '../types.js';
 import { COLUMN_RULES } from './quality.js';
 import { countryName, languageName } from './names.js';
-import { increment, mean, median, pearson, round, sortedCounts } from './stats.js';
+import { HashSample, increment, PearsonAccumulator, round, sortedCounts, ValueCounts } from './stats.js';
 import { STOP_WORD_LISTS } from './stopwords.js';
 import {
   CORRELATION_COLUMNS,
@@ -25,7 +25,12 @@ export interface SummaryOptions {
   runtimeOverflowFrom?: number;
   /** fixed for tests; defaults to now */
   generatedAt?: string;
+  /** dots in the budget/revenue scatter (a sample by hashed id above this) */
+  scatterPoints?: number;
 }
+
+/** Enough dots to show the shape; at 10^6 movies every dot would make a 100 MB report. */
+export const SCATTER_POINTS = 4000;
 
 /**
  * How an unknown value shows in each correlation column. TMDB writes 0 for an unknown budget,
@@ -115,13 +120,19 @@ export class EdaAccumulator {
   private readonly genres = new Map<string, number>();
   private moviesWithoutGenre = 0;
   private readonly years = new Map<number, number>();
-  private readonly runtimes: number[] = [];
+  private readonly runtimes = new ValueCounts();
   private runtimeUnknown = 0;
-  private readonly points: BudgetRevenuePoint[] = [];
+  /** the scatter's dots: a fixed-size sample, so the report stays the same size whatever the catalog */
+  private readonly points: HashSample<BudgetRevenuePoint>;
+  private withBoth = 0;
+  private revenueAboveBudget = 0;
+  private readonly logPearson = new PearsonAccumulator();
   private withBudget = 0;
   private withRevenue = 0;
   private withCredits = 0;
-  private readonly corr: (number | null)[][] = CORRELATION_COLUMNS.map(() => []);
+  private readonly corrKnown = CORRELATION_COLUMNS.map(() => 0);
+  /** one streaming Pearson per (y, x) cell, row-major */
+  private readonly corr = CORRELATION_COLUMNS.flatMap(() => CORRELATION_COLUMNS.map(() => new PearsonAccumulator()));
   private readonly wordTitles = new Map<string, number>();
   private readonly wordOccurrences = new Map<string, number>();
   private wordTokens = 0;
@@ -137,7 +148,9 @@ export class EdaAccumulator {
   private readonly missing = COLUMN_RULES.map(() => 0);
   private readonly quarantine = new Map<string, number>();
 
-  constructor(private readonly opts: SummaryOptions = {}) {}
+  constructor(private readonly opts: SummaryOptions = {}) {
+    this.points = new HashSample(opts.scatterPoints ?? SCATTER_POINTS);
+  }
 
   addMovie(m: Movie): void {
     this.movies++;
@@ -147,17 +160,30 @@ export class EdaAccumulator {
 
     if (Number.isInteger(m.releaseYear)) this.years.set(m.releaseYear, (this.years.get(m.releaseYear) ?? 0) + 1);
 
-    if (m.runtime !== null && m.runtime > 0) this.runtimes.push(m.runtime);
+    if (m.runtime !== null && m.runtime > 0) this.runtimes.add(m.runtime);
     else this.runtimeUnknown++;
 
     if (m.budget > 0) this.withBudget++;
     if (m.revenue > 0) this.withRevenue++;
     if (m.budget > 0 && m.revenue > 0) {
-      this.points.push({ id: m.id, title: m.title, year: m.releaseYear, budget: m.budget, revenue: m.revenue });
+      this.withBoth++;
+      if (m.revenue > m.budget) this.revenueAboveBudget++;
+      this.logPearson.add(Math.log10(m.budget), Math.log10(m.revenue));
+      this.points.add(m.id, { id: m.id, title: m.title, year: m.releaseYear, budget: m.budget, revenue: m.revenue });
     }
     if (m.hasCredits) this.withCredits++;
 
-    CORRELATION_COLUMNS.forEach((c, i) => this.corr[i].push(correlationValue(m, c)));
+    const values = CORRELATION_COLUMNS.map((c) => correlationValue(m, c));
+    const k = values.length;
+    for (let yi = 0; yi < k; yi++) {
+      const y = values[yi];
+      if (y === null) continue;
+      this.corrKnown[yi]++;
+      for (let xi = 0; xi < k; xi++) {
+        const x = values[xi];
+        if (x !== null) this.corr[yi * k + xi].add(x, y);
+      }
+    }
 
     const { words, stopWords } = titleWords(m.title);
     this.wordTokens += words.length;
@@ -226,8 +252,8 @@ export class EdaAccumulator {
         lastYear,
         withBudget: this.withBudget,
         withRevenue: this.withRevenue,
-        withBudgetAndRevenue: this.points.length,
-        withRuntime: this.runtimes.length,
+        withBudgetAndRevenue: this.withBoth,
+        withRuntime: this.runtimes.total,
         withCredits: this.withCredits,
       },
       genres: this.topNamed(this.genres, Infinity, this.moviesWithoutGenre),
@@ -299,12 +325,12 @@ export class EdaAccumulator {
     const counts = new Array<number>(nBins + 1).fill(0);
     let min = Infinity;
     let max = -Infinity;
-    for (const r of this.runtimes) {
-      counts[r >= overflowFrom ? nBins : Math.floor(r / binMinutes)]++;
+    for (const [r, c] of this.runtimes.entries()) {
+      counts[r >= overflowFrom ? nBins : Math.floor(r / binMinutes)] += c;
       if (r < min) min = r;
       if (r > max) max = r;
     }
-    const known = this.runtimes.length;
+    const known = this.runtimes.total;
     return {
       binMinutes,
       overflowFrom,
@@ -317,48 +343,32 @@ export class EdaAccumulator {
       unknown: this.runtimeUnknown,
       min: known ? min : null,
       max: known ? max : null,
-      mean: round(mean(this.runtimes), 2),
-      median: median(this.runtimes),
+      mean: round(this.runtimes.mean(), 2),
+      median: this.runtimes.median(),
     };
   }
 
   private budgetRevenue(): EdaSummary['budgetRevenue'] {
-    const pts = [...this.points].sort((a, b) => a.id - b.id);
+    const points = this.points.values();
     return {
-      movies: pts.length,
-      excluded: this.movies - pts.length,
-      pearsonLog10: round(
-        pearson(
-          pts.map((p) => Math.log10(p.budget)),
-          pts.map((p) => Math.log10(p.revenue)),
-        ),
-      ),
-      revenueAboveBudget: pts.filter((p) => p.revenue > p.budget).length,
-      points: pts,
+      movies: this.withBoth,
+      excluded: this.movies - this.withBoth,
+      pearsonLog10: round(this.logPearson.r()),
+      revenueAboveBudget: this.revenueAboveBudget,
+      plotted: points.length,
+      points,
     };
   }
 
   private correlation(): EdaSummary['correlation'] {
     const cells: CorrelationCell[] = [];
     const known = {} as Record<CorrelationColumn, number>;
-    CORRELATION_COLUMNS.forEach((c, i) => {
-      known[c] = this.corr[i].filter((v) => v !== null).length;
-    });
+    const k = CORRELATION_COLUMNS.length;
+    CORRELATION_COLUMNS.forEach((c, i) => (known[c] = this.corrKnown[i]));
     CORRELATION_COLUMNS.forEach((y, yi) => {
       CORRELATION_COLUMNS.forEach((x, xi) => {
-        const xs: number[] = [];
-        const ys: number[] = [];
-        const cx = this.corr[xi];
-        const cy = this.corr[yi];
-        for (let k = 0; k < cx.length; k++) {
-          const a = cx[k];
-          const b = cy[k];
-          if (a !== null && b !== null) {
-            xs.push(a);
-            ys.push(b);
-          }
-        }
-        cells.push({ x, y, r: round(pearson(xs, ys)), n: xs.length });
+        const p = this.corr[yi * k + xi];
+        cells.push({ x, y, r: round(p.r()), n: p.n });
       });
     });
     return { method: 'pearson', columns: [...CORRELATION_COLUMNS], unknownWhen: UNKNOWN_WHEN, known, cells };

@@ -80,6 +80,8 @@ export interface BudgetRevenueSummary {
   pearsonLog10: number | null;
   /** plotted movies with revenue > budget */
   revenueAboveBudget: number;
+  /** dots drawn: every such movie, or a fixed-size sample (lowest hashed ids) of a large catalog */
+  plotted: number;
   points: BudgetRevenuePoint[];
 }
 

@@ -113,7 +113,7 @@ export async function runPlatforms(ctx: StageContext): Promise<StageResult> {
       counts[`platform_titles_${src.platform}`] = (counts[`platform_titles_${src.platform}`] ?? 0) + titles.length;
       counts.platform_invalid_utf8_sequences = (counts.platform_invalid_utf8_sequences ?? 0) + (digest.invalidUtf8 ?? 0);
       inputs.push({ table: 'platform_titles', file: src.file, path: src.path, bytes: digest.bytes, sha256: digest.sha256 });
-      all.push(...titles);
+      for (const t of titles) all.push(t);
     }
     throttle.report(rows, 'done', true);
     all.sort((a, b) => PLATFORMS.indexOf(a.platform) - PLATFORMS.indexOf(b.platform) || showNumber(a) - showNumber(b) || a.id.localeCompare(b.id));

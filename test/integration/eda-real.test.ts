@@ -10,6 +10,7 @@ import { readAllJsonl } from '../../pipeline/artifacts/files.js';
 import { prepareVersionDir, writeStageResult } from '../../pipeline/artifacts/store.js';
 import { loadConfig, SHARED_TMDB_DIR } from '../../pipeline/config.js';
 import type { EdaSummary } from '../../pipeline/eda/summary-types.js';
+import { SCATTER_POINTS } from '../../pipeline/eda/summarize.js';
 import { createLogger } from '../../pipeline/log.js';
 import type { StageContext } from '../../pipeline/stages/context.js';
 import { runEda } from '../../pipeline/stages/eda.js';
@@ -85,7 +86,8 @@ describe.skipIf(!existsSync(SHARED_TMDB_DIR))('eda stage on the real shared data
     expect(dataMarks(section(html, 'genres'), 'bar')).toBe(summary.genres.top.length);
     expect(dataMarks(section(html, 'years'), 'bar')).toBe(summary.releasesPerYear.length);
     expect(dataMarks(section(html, 'title-words'), 'bar')).toBe(summary.titleWords.top.length);
-    expect(dataMarks(section(html, 'budget-revenue'), 'circle')).toBe(summary.budgetRevenue.movies);
+    expect(dataMarks(section(html, 'budget-revenue'), 'circle')).toBe(summary.budgetRevenue.plotted);
+    expect(summary.budgetRevenue.plotted).toBe(Math.min(summary.budgetRevenue.movies, SCATTER_POINTS));
     expect(dataMarks(section(html, 'correlation'), 'rect mark')).toBe(49);
     // the bars' labels are the genres themselves
     for (const g of summary.genres.top) expect(section(html, 'genres').includes(`>${g.name}</text>`), g.name).toBe(true);

@@ -33,6 +33,8 @@ export interface Config {
   modelId: string;
   allowRemoteModels: boolean;
   keepVersions: number;
+  /** keep extract/ (the stages' intermediates) in a published version; off: removed at publish */
+  keepIntermediates: boolean;
   logLevel: string;
 }
 
@@ -143,6 +145,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
       overrides.allowRemoteModels ?? parseBool('MARQUEE_ALLOW_REMOTE_MODELS', env.MARQUEE_ALLOW_REMOTE_MODELS ?? ''),
     keepVersions:
       overrides.keepVersions ?? parseIntIn('MARQUEE_KEEP_VERSIONS', env.MARQUEE_KEEP_VERSIONS ?? '3', 1, 1000),
+    keepIntermediates:
+      overrides.keepIntermediates ?? parseBool('MARQUEE_KEEP_INTERMEDIATES', env.MARQUEE_KEEP_INTERMEDIATES ?? ''),
     logLevel,
   };
 }

@@ -31,7 +31,7 @@ export async function runInline(config: Config, opts: InlineOptions = {}): Promi
       await writeStageResult(dir, result);
       log.info({ stage, ms: result.ms, counts: result.counts }, 'stage done');
     }
-    manifest = await publishVersion(config.artifactsDir, version, runId);
+    manifest = await publishVersion(config.artifactsDir, version, runId, undefined, { keepIntermediates: config.keepIntermediates });
   } catch (err) {
     // nothing was published: leave no half-built version dir behind
     if (await discardUnpublished(config.artifactsDir, version).catch(() => false)) log.info({ version }, 'removed the unpublished version dir of the failed run');

@@ -94,6 +94,25 @@ describe('artifact store', () => {
     expect((await readdir(artifacts)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
+  it('removes extract/ at publish (its size in the manifest) unless told to keep it', async () => {
+    const artifacts = await tmp();
+    const sizes: number[] = [];
+    for (const keep of [false, true]) {
+      const v = await buildVersion(artifacts, 1 + sizes.length, new Date(Date.now() + sizes.length));
+      await mkdir(path.join(artifacts, v, FILES.extractDir), { recursive: true });
+      const body = 'x'.repeat(1234 + sizes.length);
+      await writeFile(path.join(artifacts, v, FILES.extractDir, 'movies.jsonl'), body);
+      await writeStageResult(path.join(artifacts, v), {
+        stage: 'extract', startedAt: new Date().toISOString(), ms: 1, peakRssBytes: 1, counts: {}, files: { extract_movies: `${FILES.extractDir}/movies.jsonl` },
+      });
+      const m = await publishVersion(artifacts, v, 'r', undefined, { keepIntermediates: keep });
+      sizes.push(body.length);
+      expect(existsSync(path.join(artifacts, v, FILES.extractDir))).toBe(keep);
+      expect(m.info.publish).toEqual({ intermediatesKept: keep, intermediatesRemovedBytes: keep ? 0 : body.length });
+      expect('extract_movies' in m.files).toBe(keep);
+    }
+  });
+
   it('refuses to publish a version without a catalog, leaving CURRENT alone', async () => {
     const artifacts = await tmp();
     const good = await buildVersion(artifacts, 1, new Date());

@@ -24,7 +24,7 @@ export async function runPublishJob(
   await failOnceHook('publish', runId, deps.prefix, async () => deps.redis);
   const config = loadConfig({ artifactsDir });
   await job.updateProgress({ stage: 'publish', done: 0, total: 2, unit: 'steps', message: 'switching CURRENT' });
-  const manifest = await publishVersion(artifactsDir, version, runId);
+  const manifest = await publishVersion(artifactsDir, version, runId, undefined, { keepIntermediates: config.keepIntermediates });
   await job.updateProgress({ stage: 'publish', done: 1, total: 2, unit: 'steps', message: 'pruning old versions' });
   const pruned = await pruneVersions(artifactsDir, config.keepVersions);
   await job.updateProgress({ stage: 'publish', done: 2, total: 2, unit: 'steps' });

@@ -1,0 +1,400 @@
+// npm run bench:scale [-- --sizes 45466,200000,1000000 --seconds 10 --concurrency 32 --keep]
+//
+// How Marquee grows on one machine. For each size: synthesises the TMDB input (data/synth/scale-N,
+// reused when present), runs the inline pipeline cold (fresh artifacts dir) and warm (same dir: every
+// cache reused), then starts the compiled service (`node --trace-gc dist/service/main.js`) on that
+// artifacts dir and measures start -> SERVING, RSS at SERVING, TitleScore under h2load at 32 in
+// flight, GC pauses under load, and a hot swap under load (CURRENT switched to the other version
+// while h2load runs). RSS is sampled every 200 ms over the whole process tree (worker threads and the
+// embed child included). Prints one line per measurement, a table, and the 200k -> 1M growth ratios.
+// Platforms are left out (MARQUEE_PLATFORMS_DIR=none): their size is fixed by the real lists.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
+import type { Manifest } from '../../pipeline/types.js';
+import { loadProtos } from '../../service/proto.js';
+import { ensureH2load, grpcFrame, h2load, type LoadResult } from './h2load.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '45466,200000,1000000' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '32' },
+    /** keep the artifacts dirs (printed) instead of removing them */
+    keep: { type: 'boolean', default: false },
+    'skip-service': { type: 'boolean', default: false },
+  },
+});
+const sizes = values.sizes.split(',').map((s) => Number(s.replace(/_/g, '')));
+const SECONDS = Number(values.seconds);
+const CONCURRENCY = Number(values.concurrency);
+const PAGE = 4096;
+
+// ---- process-tree RSS ------------------------------------------------------------------------
+
+function children(): Map<number, number[]> {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = kids.get(ppid) ?? [];
+      list.push(Number(d));
+      kids.set(ppid, list);
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return kids;
+}
+
+function treeRss(root: number): number {
+  const kids = children();
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    try {
+      total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE;
+    } catch {
+      continue;
+    }
+    stack.push(...(kids.get(pid) ?? []));
+  }
+  return total;
+}
+
+class RssSampler {
+  peak = 0;
+  private timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => (this.peak = Math.max(this.peak, treeRss(this.pid))), 200);
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    this.peak = Math.max(this.peak, treeRss(this.pid));
+    return this.peak;
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function du(dir: string): number {
+  const out = spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout;
+  return Number(out.split('\t')[0]) || 0;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+const gb = (b: number) => `${(b / 2 ** 30).toFixed(2)} GB`;
+const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
+const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string; peakRss: number; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const rss = new RssSampler(p.pid!);
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err = (err + d).slice(-20_000)));
+    p.on('exit', (code) => resolve({ code, out, err, peakRss: rss.stop(), ms: performance.now() - t0 }));
+  });
+}
+
+async function synth(n: number): Promise<string> {
+  const dir = path.join(PROJECT_ROOT, 'data', 'synth', `scale-${n}`);
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  console.log(`synthesising ${n} movies into ${path.relative(PROJECT_ROOT, dir)} ...`);
+  const r = await runNode(['--import', 'tsx', 'pipeline/synth/cli.ts', '--movies', String(n), '--out', dir, '--gzip-level', '1'], process.env);
+  if (r.code !== 0) throw new Error(`data:synth failed:\n${r.err}`);
+  await writeFile(path.join(dir, '.complete'), new Date().toISOString());
+  return dir;
+}
+
+interface PipelineRun {
+  ms: number;
+  peakRss: number;
+  version: string;
+  stages: Manifest['stages'];
+  movies: number;
+  versionBytes: number;
+  extractRemovedBytes: number;
+}
+
+async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
+  const r = await runNode(['dist/workers/cli.js', '--inline', '--json', '--data-dir', data, '--artifacts-dir', artifacts], {
+    ...process.env,
+    MARQUEE_EMBEDDER: 'catalog',
+    MARQUEE_PLATFORMS_DIR: 'none',
+    LOG_LEVEL: 'warn',
+  });
+  if (r.code !== 0) throw new Error(`pipeline failed (exit ${r.code}):\n${r.err.slice(-4000)}`);
+  const m = JSON.parse(r.out.slice(r.out.indexOf('{'))) as Manifest;
+  const publish = (m.info as Record<string, { intermediatesRemovedBytes?: number } | undefined>).publish;
+  return {
+    ms: r.ms,
+    peakRss: r.peakRss,
+    version: m.version,
+    stages: m.stages,
+    movies: m.counts.movies_published ?? 0,
+    versionBytes: du(path.join(artifacts, m.version)),
+    extractRemovedBytes: publish?.intermediatesRemovedBytes ?? 0,
+  };
+}
+
+// ---- the service -----------------------------------------------------------------------------
+
+interface GcEvent {
+  at: number;
+  kind: string;
+  pauseMs: number;
+}
+
+class Service {
+  readonly gc: GcEvent[] = [];
+  private proc!: ChildProcess;
+  port = 0;
+  private buf = '';
+
+  async start(artifacts: string): Promise<{ servingMs: number; rss: number }> {
+    this.port = await freePort();
+    const t0 = performance.now();
+    this.proc = spawn(process.execPath, ['--trace-gc', 'dist/service/main.js'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, MARQUEE_ARTIFACTS_DIR: artifacts, MARQUEE_GRPC_ADDR: `127.0.0.1:${this.port}`, MARQUEE_HTTP_ADDR: 'off', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout!.on('data', (d: Buffer) => this.onOut(d.toString()));
+    this.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    await this.waitServing(t0 + 600_000);
+    const servingMs = performance.now() - t0;
+    return { servingMs, rss: treeRss(this.proc.pid!) };
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  // --trace-gc lines: "[pid:0x..]   1234 ms: Mark-Compact 542.1 (560.0) -> 159.2 (170.0) MB, pooled: 0 MB, 963.20 / 0.00 ms ..."
+  private onOut(text: string): void {
+    this.buf += text;
+    const lines = this.buf.split('\n');
+    this.buf = lines.pop()!;
+    for (const l of lines) {
+      const m = /\d+ ms: ([A-Za-z-]+(?: \(reduce\))?)[^,]*MB,.*?([\d.]+) \/ [\d.]+ ms/.exec(l);
+      if (m) this.gc.push({ at: performance.now(), kind: m[1], pauseMs: Number(m[2]) });
+    }
+  }
+
+  async waitServing(deadline: number): Promise<void> {
+    const client = new grpc.Client(`127.0.0.1:${this.port}`, grpc.credentials.createInsecure());
+    const check = (): Promise<number> =>
+      new Promise((resolve) => {
+        client.makeUnaryRequest(
+          '/grpc.health.v1.Health/Check',
+          (x: Buffer) => x,
+          (b: Buffer) => b,
+          Buffer.from([0x0a, 0x00]),
+          { deadline: Date.now() + 1000 },
+          (err, res) => resolve(err || !res ? -1 : res.length >= 2 ? res[res.length - 1] : 0),
+        );
+      });
+    try {
+      for (;;) {
+        if (this.proc.exitCode !== null) throw new Error(`service exited ${this.proc.exitCode}`);
+        if ((await check()) === 1) return;
+        if (performance.now() > deadline) throw new Error('service did not reach SERVING');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      client.close();
+    }
+  }
+
+  alive(): boolean {
+    return this.proc.exitCode === null;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    this.proc.kill('SIGTERM');
+    await new Promise((r) => this.proc.once('exit', r));
+  }
+}
+
+function titleScoreBody(title: string): Buffer {
+  const svc = loadProtos()['marquee.v1.CatalogService'] as grpc.ServiceDefinition;
+  return grpcFrame(svc.TitleScore.requestSerialize({ title }));
+}
+
+async function firstTitle(artifacts: string, version: string): Promise<string> {
+  const m = JSON.parse(await readFile(path.join(artifacts, version, 'manifest.json'), 'utf8')) as Manifest;
+  const file = path.join(artifacts, version, m.files.catalog ?? 'catalog.jsonl');
+  // the first line only: at 10^6 movies the file is a gigabyte
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: createReadStream(file) });
+  for await (const line of rl) {
+    rl.close();
+    return (JSON.parse(line) as { title: string }).title;
+  }
+  throw new Error(`${file} is empty`);
+}
+
+// ---- one size --------------------------------------------------------------------------------
+
+interface Row {
+  n: number;
+  movies: number;
+  cold: PipelineRun;
+  warm: PipelineRun;
+  servingMs?: number;
+  servingRss?: number;
+  load?: LoadResult;
+  gcMaxUnderLoad?: number;
+  gcMaxKind?: string;
+  swap?: LoadResult & { swapMs: number; peakRss: number; gcMax: number; stayedUp: boolean };
+}
+
+async function benchSize(n: number, h2: string | null): Promise<Row> {
+  const data = await synth(n);
+  const artifacts = await mkdtemp(path.join(os.tmpdir(), `mq-scale-${n}-`));
+  try {
+    const cold = await pipeline(data, artifacts);
+    console.log(`${n}: cold pipeline ${s1(cold.ms)}, peak RSS ${gb(cold.peakRss)}, version ${mb(cold.versionBytes)} (${mb(cold.extractRemovedBytes)} of extract/ removed); stages ${stageList(cold.stages)}`);
+    const warm = await pipeline(data, artifacts);
+    console.log(`${n}: warm pipeline ${s1(warm.ms)}, peak RSS ${gb(warm.peakRss)}; stages ${stageList(warm.stages)}`);
+    const row: Row = { n, movies: cold.movies, cold, warm };
+    if (values['skip-service']) return row;
+    const svc = new Service();
+    try {
+      const st = await svc.start(artifacts);
+      row.servingMs = st.servingMs;
+      row.servingRss = st.rss;
+      console.log(`${n}: service SERVING after ${s1(st.servingMs)}, RSS ${mb(st.rss)}`);
+      if (!h2) return row;
+      const body = titleScoreBody(await firstTitle(artifacts, warm.version));
+      const url = `http://127.0.0.1:${svc.port}/marquee.v1.CatalogService/TitleScore`;
+      const gcFrom = svc.gc.length;
+      row.load = await h2load(h2, url, body, SECONDS, CONCURRENCY);
+      const under = svc.gc.slice(gcFrom);
+      const worst = under.reduce((a, g) => (g.pauseMs > a.pauseMs ? g : a), { pauseMs: 0, kind: '-', at: 0 });
+      row.gcMaxUnderLoad = worst.pauseMs;
+      row.gcMaxKind = worst.kind;
+      console.log(`${n}: TitleScore ${Math.round(row.load.perSec)}/s, p50 ${row.load.p50.toFixed(2)} ms, p99 ${row.load.p99.toFixed(2)} ms, max ${row.load.max.toFixed(1)} ms, failed ${row.load.failed}; longest GC pause ${worst.pauseMs.toFixed(1)} ms (${worst.kind}, ${under.length} GCs)`);
+
+      // hot swap under load: CURRENT back to the cold version while h2load runs
+      const swapSeconds = Math.max(SECONDS, 30);
+      const sampler = new RssSampler(svc.pid);
+      const gcSwap = svc.gc.length;
+      const loadP = h2load(h2, url, body, swapSeconds, CONCURRENCY);
+      await new Promise((r) => setTimeout(r, 2000));
+      const t0 = performance.now();
+      await writeFile(path.join(artifacts, 'CURRENT'), cold.version + '\n');
+      const swapMs = await waitForVersion(svc, artifacts, cold.version, t0);
+      const swapLoad = await loadP;
+      const swapGc = svc.gc.slice(gcSwap).reduce((a, g) => Math.max(a, g.pauseMs), 0);
+      row.swap = { ...swapLoad, swapMs, peakRss: sampler.stop(), gcMax: swapGc, stayedUp: svc.alive() };
+      console.log(
+        `${n}: hot swap under load ${swapMs < 0 ? 'did not complete' : s1(swapMs)}, ${Math.round(swapLoad.perSec)}/s, p99 ${swapLoad.p99.toFixed(2)} ms, max ${swapLoad.max.toFixed(1)} ms, failed ${swapLoad.failed}, peak RSS ${gb(row.swap.peakRss)}, longest GC ${swapGc.toFixed(1)} ms, service ${row.swap.stayedUp ? 'up' : 'DIED'}`,
+      );
+    } finally {
+      await svc.stop();
+    }
+    return row;
+  } finally {
+    if (values.keep) console.log(`${n}: artifacts kept in ${artifacts}`);
+    else await rm(artifacts, { recursive: true, force: true });
+  }
+}
+
+/** Milliseconds until CatalogInfo answers with `version` (-1: never, or the service died). */
+async function waitForVersion(svc: Service, _artifacts: string, version: string, t0: number): Promise<number> {
+  const client = new grpc.Client(`127.0.0.1:${svc.port}`, grpc.credentials.createInsecure());
+  const svcDef = loadProtos()['marquee.v1.CatalogService'] as grpc.ServiceDefinition;
+  const info = svcDef.CatalogInfo;
+  try {
+    const deadline = performance.now() + 600_000;
+    while (performance.now() < deadline && svc.alive()) {
+      const v = await new Promise<string | null>((resolve) =>
+        client.makeUnaryRequest(info.path, info.requestSerialize, info.responseDeserialize, {}, { deadline: Date.now() + 2000 }, (err, res) =>
+          resolve(err ? null : ((res as { version?: string }).version ?? null)),
+        ),
+      );
+      if (v === version) return performance.now() - t0;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return -1;
+  } finally {
+    client.close();
+  }
+}
+
+function stageList(stages: Manifest['stages']): string {
+  return Object.entries(stages)
+    .map(([k, v]) => `${k} ${((v?.ms ?? 0) / 1000).toFixed(1)}`)
+    .join(', ');
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+if (!existsSync(path.join(PROJECT_ROOT, 'dist', 'service', 'main.js'))) {
+  console.log('bench:scale runs the compiled build: npm run build first');
+  process.exit(1);
+}
+const h2 = values['skip-service'] ? null : ensureH2load();
+console.log(`bench:scale sizes=${sizes.join(',')} cores=${os.cpus().length} mem=${gb(os.totalmem())} node=${process.version} load=${os.loadavg()[0].toFixed(1)}`);
+const rows: Row[] = [];
+for (const n of sizes) rows.push(await benchSize(n, h2));
+
+const cols = rows.map((r) => String(r.n));
+const line = (label: string, f: (r: Row) => string) => console.log(`| ${label} | ${rows.map(f).join(' | ')} |`);
+console.log(`\n| | ${cols.join(' | ')} |\n|---|${cols.map(() => '---').join('|')}|`);
+const stageMs = (r: PipelineRun, s: string) => (r.stages as Record<string, { ms: number } | undefined>)[s]?.ms ?? 0;
+line('movies published', (r) => String(r.movies));
+line('cold pipeline wall', (r) => s1(r.cold.ms));
+line('cold pipeline peak RSS', (r) => gb(r.cold.peakRss));
+for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) line(`  ${s}`, (r) => s1(stageMs(r.cold, s)));
+line('warm rebuild wall', (r) => s1(r.warm.ms));
+line('warm rebuild peak RSS', (r) => gb(r.warm.peakRss));
+line('version dir', (r) => `${mb(r.cold.versionBytes)} (${mb(r.cold.extractRemovedBytes)} extract/ removed)`);
+line('service start -> SERVING', (r) => (r.servingMs ? s1(r.servingMs) : '-'));
+line('service RSS at SERVING', (r) => (r.servingRss ? mb(r.servingRss) : '-'));
+line('TitleScore calls/s (32 in flight)', (r) => (r.load ? String(Math.round(r.load.perSec)) : '-'));
+line('TitleScore p50 / p99 / max', (r) => (r.load ? `${r.load.p50.toFixed(2)} / ${r.load.p99.toFixed(2)} / ${r.load.max.toFixed(0)} ms` : '-'));
+line('longest GC pause under load', (r) => (r.gcMaxUnderLoad !== undefined ? `${r.gcMaxUnderLoad.toFixed(1)} ms (${r.gcMaxKind})` : '-'));
+line('hot swap under load', (r) =>
+  r.swap ? `${r.swap.swapMs < 0 ? 'no swap' : s1(r.swap.swapMs)}, ${r.swap.failed} failed, p99 ${r.swap.p99.toFixed(1)} ms, max ${r.swap.max.toFixed(0)} ms, peak ${gb(r.swap.peakRss)}, GC max ${r.swap.gcMax.toFixed(0)} ms${r.swap.stayedUp ? '' : ', DIED'}` : '-',
+);
+if (rows.length >= 2) {
+  const a = rows[rows.length - 2];
+  const b = rows[rows.length - 1];
+  const k = b.movies / a.movies;
+  console.log(`\ngrowth ${a.n} -> ${b.n} (x${k.toFixed(2)} movies; linear = x${k.toFixed(2)}):`);
+  const g = (label: string, x: number, y: number) => console.log(`  ${label.padEnd(26)} x${(y / x).toFixed(2)}${y / x > k * 1.1 ? '  (faster than linear)' : ''}`);
+  g('cold pipeline wall', a.cold.ms, b.cold.ms);
+  g('cold peak RSS', a.cold.peakRss, b.cold.peakRss);
+  for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) g(s, stageMs(a.cold, s), stageMs(b.cold, s));
+  g('warm rebuild wall', a.warm.ms, b.warm.ms);
+  g('version dir', a.cold.versionBytes, b.cold.versionBytes);
+  if (a.servingMs && b.servingMs) g('start -> SERVING', a.servingMs, b.servingMs);
+  if (a.servingRss && b.servingRss) g('RSS at SERVING', a.servingRss, b.servingRss);
+}

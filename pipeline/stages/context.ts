@@ -26,6 +26,8 @@ export interface StageContext {
   log: Logger;
   progress: (p: Progress) => void;
   signal?: AbortSignal;
+  /** transform: movies joined in memory at once (default MOVIES_PER_PARTITION); small in tests to exercise several partitions */
+  moviesPerPartition?: number;
 }
 
 export type StageFn = (ctx: StageContext) => Promise<StageResult>;

@@ -1,6 +1,6 @@
 // Transform: extract/ outputs -> catalog.jsonl (cleaned Movie records, sorted by id) + quarantine.jsonl.
 import { existsSync } from 'node:fs';
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { timedStage, type StageContext } from './context.js';
 import { FILES } from '../artifacts/store.js';
@@ -8,9 +8,22 @@ import { BufferedJsonlWriter, readJsonLines } from '../etl/lines.js';
 import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type ExtractedMovie } from '../etl/extracted.js';
 import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning.js';
 import { ProgressThrottle } from '../etl/progress.js';
+import { IdRanges, PartitionFiles, removeDir, scanIds } from '../etl/partitions.js';
 import type { Movie, StageResult } from '../types.js';
 
 export const DROPPED_FILE = 'dropped.jsonl';
+
+/** A credits row reduced to what the catalog keeps, on its way to its movie's partition. */
+interface CreditsJoin {
+  id: number;
+  cast: string[];
+  directors: string[];
+}
+
+interface KeywordsJoin {
+  id: number;
+  keywords: string[];
+}
 
 /** A movies row left out of the catalog by a cleaning rule (not a malformed row: those are quarantined). */
 export interface DroppedRecord {
@@ -50,61 +63,88 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
       ctx.progress({ stage: 'transform', done: d, unit: 'rows', message }),
     );
 
-    // 1. movies: clean, drop rows without a valid release date (counted and listed in dropped.jsonl)
-    const byId = new Map<number, Movie>();
-    const dropped = new BufferedJsonlWriter<DroppedRecord>(path.join(ctx.dir, DROPPED_FILE));
-    for await (const m of readJsonLines<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
-      progress.report(++done, 'movies');
-      const r = cleanMovie(m, tally);
-      if (!r.ok) {
-        tally('dropped_no_release_date');
-        tally(r.why === 'missing' ? 'dropped_missing_release_date' : 'dropped_invalid_release_date');
-        await dropped.write({
-          id: m.id,
-          title: (m.columns.title ?? '').trim(),
-          file: m.file,
-          row: m.row,
-          reason: r.why === 'missing' ? 'missing_release_date' : 'invalid_release_date',
-          value: r.value,
-        });
-        continue;
+    // Joined one id range at a time (partitions on disk): memory is one partition's movies, whatever
+    // the catalog's size. The order of records within a partition is the input order, so later
+    // credits/keywords rows for a movie still replace earlier ones, as in one in-memory join.
+    const ranges = await scanIds(input(EXTRACT_FILES.movies)).then((r) => new IdRanges(r.min, r.max, r.count, ctx.moviesPerPartition));
+    const tmpDir = path.join(ctx.dir, FILES.extractDir, `transform-partitions-${process.pid}`);
+    try {
+      // 1. movies: clean, drop rows without a valid release date (counted and listed in dropped.jsonl)
+      const ids = new Set<number>();
+      const movieParts = await PartitionFiles.create<Movie>(tmpDir, 'movies', ranges.parts);
+      const dropped = new BufferedJsonlWriter<DroppedRecord>(path.join(ctx.dir, DROPPED_FILE));
+      for await (const m of readJsonLines<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
+        progress.report(++done, 'movies');
+        const r = cleanMovie(m, tally);
+        if (!r.ok) {
+          tally('dropped_no_release_date');
+          tally(r.why === 'missing' ? 'dropped_missing_release_date' : 'dropped_invalid_release_date');
+          await dropped.write({
+            id: m.id,
+            title: (m.columns.title ?? '').trim(),
+            file: m.file,
+            row: m.row,
+            reason: r.why === 'missing' ? 'missing_release_date' : 'invalid_release_date',
+            value: r.value,
+          });
+          continue;
+        }
+        ids.add(m.id);
+        await movieParts.write(ranges.of(m.id), r.movie);
       }
-      byId.set(m.id, r.movie);
-    }
-    await dropped.close();
+      await dropped.close();
+      await movieParts.finish();
 
-    // 2. credits (the big input): streamed, joined by id
-    for await (const c of readJsonLines<ExtractedCredits>(input(EXTRACT_FILES.credits))) {
-      progress.report(++done, 'credits');
-      const movie = byId.get(c.id);
-      if (!movie) {
-        tally('credits_without_movie');
-        continue;
+      // 2. credits (the big input): streamed, reduced to names, routed to their movie's partition
+      const creditParts = await PartitionFiles.create<CreditsJoin>(tmpDir, 'credits', ranges.parts);
+      for await (const c of readJsonLines<ExtractedCredits>(input(EXTRACT_FILES.credits))) {
+        progress.report(++done, 'credits');
+        if (!ids.has(c.id)) {
+          tally('credits_without_movie');
+          continue;
+        }
+        await creditParts.write(ranges.of(c.id), { id: c.id, cast: castNames(c.cast, tally), directors: directorNames(c.crew) });
+        tally('movies_with_credits');
       }
-      movie.cast = castNames(c.cast, tally);
-      movie.directors = directorNames(c.crew);
-      movie.hasCredits = true;
-      tally('movies_with_credits');
-    }
+      await creditParts.finish();
 
-    // 3. keywords
-    for await (const k of readJsonLines<ExtractedKeywords>(input(EXTRACT_FILES.keywords))) {
-      progress.report(++done, 'keywords');
-      const movie = byId.get(k.id);
-      if (!movie) {
-        tally('keywords_without_movie');
-        continue;
+      // 3. keywords
+      const keywordParts = await PartitionFiles.create<KeywordsJoin>(tmpDir, 'keywords', ranges.parts);
+      for await (const k of readJsonLines<ExtractedKeywords>(input(EXTRACT_FILES.keywords))) {
+        progress.report(++done, 'keywords');
+        if (!ids.has(k.id)) {
+          tally('keywords_without_movie');
+          continue;
+        }
+        const keywords = [...new Set(names(k.keywords, 'keywords', tally))];
+        await keywordParts.write(ranges.of(k.id), { id: k.id, keywords });
+        if (keywords.length > 0) tally('movies_with_keywords');
       }
-      movie.keywords = [...new Set(names(k.keywords, 'keywords', tally))];
-      if (movie.keywords.length > 0) tally('movies_with_keywords');
-    }
+      await keywordParts.finish();
+      ids.clear();
 
-    // 4. catalog, sorted by id
-    const catalog = new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog));
-    for (const id of [...byId.keys()].sort((a, b) => a - b)) await catalog.write(byId.get(id)!);
-    await catalog.close();
-    counts.movies_published = catalog.count;
-    progress.report(done, 'catalog written', true);
+      // 4. catalog, sorted by id: partitions in id order, each joined and sorted in memory
+      const catalog = new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog));
+      for (let p = 0; p < ranges.parts; p++) {
+        const byId = new Map<number, Movie>();
+        for await (const m of readJsonLines<Movie>(movieParts.file(p))) byId.set(m.id, m);
+        for await (const c of readJsonLines<CreditsJoin>(creditParts.file(p))) {
+          const movie = byId.get(c.id)!;
+          movie.cast = c.cast;
+          movie.directors = c.directors;
+          movie.hasCredits = true;
+        }
+        for await (const k of readJsonLines<KeywordsJoin>(keywordParts.file(p))) byId.get(k.id)!.keywords = k.keywords;
+        for (const id of [...byId.keys()].sort((a, b) => a - b)) await catalog.write(byId.get(id)!);
+        await Promise.all([movieParts.file(p), creditParts.file(p), keywordParts.file(p)].map((f) => rm(f, { force: true })));
+      }
+      await catalog.close();
+      counts.movies_published = catalog.count;
+      counts.transform_partitions = ranges.parts;
+      progress.report(done, 'catalog written', true);
+    } finally {
+      await removeDir(tmpDir);
+    }
 
     // 5. quarantine.jsonl: every quarantined row (all come from extract's row checks)
     const qOut = path.join(ctx.dir, FILES.quarantine);

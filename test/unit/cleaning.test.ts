@@ -1,5 +1,5 @@
 // Every cleaning and quarantine rule, on the handmade raw fixtures (test/fixtures/tmdb/README.md).
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,7 +28,7 @@ interface Built {
   progress: Progress[];
 }
 
-async function build(name: string, csvThread: boolean): Promise<Built> {
+async function build(name: string, csvThread: boolean, moviesPerPartition?: number): Promise<Built> {
   const dir = path.join(work, name);
   const progress: Progress[] = [];
   const ctx: StageContext = {
@@ -38,6 +38,7 @@ async function build(name: string, csvThread: boolean): Promise<Built> {
     dir,
     log: createLogger('test', 'silent'),
     progress: (p) => progress.push(p),
+    moviesPerPartition,
   };
   const extract = await runExtract(ctx, { csvThread });
   const transform = await runTransform(ctx);
@@ -51,6 +52,8 @@ async function build(name: string, csvThread: boolean): Promise<Built> {
 
 let inline: Built;
 let threaded: Built;
+/** transform joined in partitions of 3 movies */
+let partitioned: Built;
 /** The fixture rows, parsed by csv-parse's sync API (not the pipeline's stream reader). */
 let rawMovies: Record<string, string>[];
 
@@ -74,6 +77,7 @@ beforeAll(async () => {
   }
   inline = await build('inline', false);
   threaded = await build('threaded', true);
+  partitioned = await build('partitioned', false, 3);
 });
 
 afterAll(async () => {
@@ -357,6 +361,19 @@ describe('stage results', () => {
       expect(await readFile(path.join(threaded.dir, f), 'utf8')).toBe(await readFile(path.join(inline.dir, f), 'utf8'));
     }
     expect(threaded.extract.counts).toEqual(inline.extract.counts);
+  });
+
+  test('a transform joined in many small id partitions writes the same catalog and counts', async () => {
+    expect(partitioned.transform.counts!.transform_partitions).toBeGreaterThan(3);
+    expect(inline.transform.counts!.transform_partitions).toBe(1);
+    for (const f of ['catalog.jsonl', 'quarantine.jsonl', 'dropped.jsonl']) {
+      expect(await readFile(path.join(partitioned.dir, f), 'utf8'), f).toBe(await readFile(path.join(inline.dir, f), 'utf8'));
+    }
+    const { transform_partitions: _a, ...a } = partitioned.transform.counts!;
+    const { transform_partitions: _b, ...b } = inline.transform.counts!;
+    expect(a).toEqual(b);
+    // the partition files are gone
+    expect((await readdir(path.join(partitioned.dir, 'extract'))).filter((f) => f.includes('partition'))).toEqual([]);
   });
 
   test('an aborted run stops with the abort reason', async () => {

@@ -146,7 +146,9 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
   hooks.progress(reused, total, `${reused} vectors reused from the cache`);
 
   const t1 = performance.now();
-  if (missing.length > 0) {
+  if (missing.length > 0 && e instanceof CatalogEmbedder) {
+    e.embedRowsInto(docs, missing, matrix, (done) => hooks.progress(reused + done, total, `embedding with ${id}`));
+  } else if (missing.length > 0) {
     const vecs = await e.embedDocs(
       missing.map((i) => docs[i]),
       (done) => hooks.progress(reused + done, total, `embedding with ${id}`),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readAllJsonl } from '../../pipeline/artifacts/files.js';
 import { PROJECT_ROOT } from '../../pipeline/config.js';
-import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
+import { CatalogEmbedder, fitSample } from '../../pipeline/embedders/catalog/model.js';
 import { movieDoc } from '../../pipeline/embedders/movie-doc.js';
 import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
 import type { Movie } from '../../pipeline/types.js';
@@ -116,5 +116,26 @@ describe('catalog embedder parameters on disk', () => {
     buf[buf.length - 1] ^= 0xff;
     await writeFile(f, buf);
     await expect(CatalogEmbedder.load(dir)).rejects.toThrow(/fingerprint/);
+  });
+});
+
+describe('catalog embedder fitted on a sample (large catalogs)', () => {
+  test('reads at most maxFitDocs movies, deterministically, and still embeds every movie', () => {
+    const docs = movies.map(movieDoc);
+    const max = Math.floor(docs.length / 2);
+    const a = CatalogEmbedder.fit(docs, { maxFitDocs: max, dims: 8 });
+    const b = CatalogEmbedder.fit(docs, { maxFitDocs: max, dims: 8 });
+    const full = CatalogEmbedder.fit(docs, { dims: 8 });
+    expect(a.docsFitted).toBe(max);
+    expect(full.docsFitted).toBe(docs.length);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(a.fingerprint).not.toBe(full.fingerprint);
+    // the sample is an even stride through the catalog: the vocabulary only holds terms it saw
+    const sample = fitSample(docs, max);
+    expect(sample).toHaveLength(max);
+    expect(sample[0]).toBe(docs[0]);
+    const m = a.embedDocsSync(docs);
+    expect(m.length).toBe(docs.length * a.dims);
+    for (let i = 0; i < docs.length; i++) expect(Math.hypot(...rowOf(m, a.dims, i))).toBeCloseTo(1, 5);
   });
 });

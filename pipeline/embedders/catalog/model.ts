@@ -10,7 +10,7 @@ import { BLOCKS, blockOf, docTerms, queryTerms, type Block } from './features.js
 import { Rng, randomizedSvd, type Csr } from './linalg.js';
 
 /** Bump when fitting or feature extraction changes meaning: part of the fingerprint and the fit cache key. */
-export const CATALOG_ALGO_VERSION = 2;
+export const CATALOG_ALGO_VERSION = 3;
 
 export interface CatalogOptions {
   /** target dimensions (fewer when the corpus has lower rank) */
@@ -26,6 +26,12 @@ export interface CatalogOptions {
   seed: number;
   oversample: number;
   powerIters: number;
+  /**
+   * The fit reads at most this many movies (an even stride through the catalog); every movie is
+   * then embedded with the fitted projection. The SVD's dense n x (dims+oversample) Float64
+   * matrices are what grows with n: 2.2 GB each at 10^6 movies, 0.2 GB at 10^5.
+   */
+  maxFitDocs: number;
 }
 
 export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = {
@@ -40,7 +46,16 @@ export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = {
   oversample: 16,
   // one power iteration: at 256 of ~10^4 dimensions the neighbours barely change with more, the fit time does
   powerIters: 1,
+  maxFitDocs: 100_000,
 };
+
+/** An even stride of at most `max` docs, in catalog order (deterministic: the same catalog gives the same sample). */
+export function fitSample<T>(docs: readonly T[], max: number): readonly T[] {
+  if (docs.length <= max) return docs;
+  const out: T[] = new Array(max);
+  for (let i = 0; i < max; i++) out[i] = docs[Math.floor((i * docs.length) / max)];
+  return out;
+}
 
 export const PARAMS_FILE = 'catalog-embedder.json';
 export const PARAMS_BIN_FILE = 'catalog-embedder.bin';
@@ -126,11 +141,12 @@ export class CatalogEmbedder implements Embedder {
 
   /** Fits vocabulary, idf and projection on a corpus. Deterministic: the same docs and options give the same bits. */
   static fit(
-    docs: MovieDoc[],
+    allDocs: readonly MovieDoc[],
     options: Partial<CatalogOptions> = {},
     onStep?: (step: string) => void,
   ): CatalogEmbedder {
     const o: CatalogOptions = { ...DEFAULT_CATALOG_OPTIONS, ...options, weights: { ...DEFAULT_CATALOG_OPTIONS.weights, ...options.weights } };
+    const docs = fitSample(allDocs, o.maxFitDocs);
     onStep?.('vocabulary');
     // One pass over the corpus: each movie's terms as provisional ids + counts (compact typed arrays,
     // not 10^5 Maps held through the SVD), and the document frequency of every term.
@@ -256,13 +272,18 @@ export class CatalogEmbedder implements Embedder {
 
   embedDocsSync(docs: MovieDoc[], onProgress?: (done: number) => void): Float32Array {
     const out = new Float32Array(docs.length * this.dims);
-    docs.forEach((d, i) => {
-      const v = this.sparse(docTerms(d, this.options.titleRepeat));
-      this.project(v, this.keyText(d), out, i * this.dims);
-      if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
-    });
-    onProgress?.(docs.length);
+    this.embedRowsInto(docs, docs.map((_, i) => i), out, onProgress);
     return out;
+  }
+
+  /** Embeds docs[rows[j]] straight into row rows[j] of `out` (no second n x dims buffer). */
+  embedRowsInto(docs: readonly MovieDoc[], rows: readonly number[], out: Float32Array, onProgress?: (done: number) => void): void {
+    rows.forEach((row, j) => {
+      const d = docs[row];
+      this.project(this.sparse(docTerms(d, this.options.titleRepeat)), this.keyText(d), out, row * this.dims);
+      if (onProgress && (j + 1) % 1000 === 0) onProgress(j + 1);
+    });
+    onProgress?.(rows.length);
   }
 
   async embedQuery(text: string): Promise<Float32Array> {

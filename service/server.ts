@@ -40,6 +40,8 @@ export interface StartOptions {
    * MARQUEE_HTTP_ADDR.
    */
   http?: { addr: string } | false;
+  /** share of the V8 heap limit a swap must leave free, or it is refused (default 0.1) */
+  swapHeapHeadroom?: number;
 }
 
 export interface RunningServer {
@@ -65,7 +67,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? createLogger('service', config.logLevel);
   const modules = opts.modules ?? MODULES;
-  const holder = new CatalogHolder(config.artifactsDir, log);
+  const holder = new CatalogHolder(config.artifactsDir, log, opts.swapHeapHeadroom);
   const ctx: ServiceContext = { holder, config, log };
   for (const m of modules) for (const e of m.extensions ?? []) holder.registerExtension(e);
 

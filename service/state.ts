@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import v8 from 'node:v8';
 import { loadVersion, type LoadedVersion } from '../pipeline/artifacts/reader.js';
-import { readCurrent } from '../pipeline/artifacts/store.js';
+import { readCurrent, readManifest } from '../pipeline/artifacts/store.js';
 import type { Logger } from '../pipeline/log.js';
 import type { Manifest, Movie } from '../pipeline/types.js';
 import { buildTables, type CatalogTables } from './catalog/tables.js';
@@ -54,6 +55,26 @@ interface Slot {
   disposed: boolean;
 }
 
+/** A new version that would not fit in the heap beside the one being served: refused, the old one kept. */
+export class SwapRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SwapRefusedError';
+  }
+}
+
+/** What a load cost in heap, per movie: the basis of the next load's estimate. */
+interface LoadCost {
+  movies: number;
+  heapBytes: number;
+}
+
+const MB = 2 ** 20;
+
+function moviesIn(m: Manifest): number {
+  return m.counts.movies_published ?? 0;
+}
+
 export interface HolderEvents {
   swap: [state: CatalogState, previous: CatalogState | null, loadMs: number];
   loadError: [version: string, error: unknown];
@@ -71,12 +92,37 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   private readonly own: CatalogExtension[] = [];
   private readonly pending = new Map<string, Promise<CatalogState>>();
   private queue: Promise<unknown> = Promise.resolve();
+  private lastCost: LoadCost | null = null;
 
   constructor(
     readonly artifactsDir: string,
     private readonly log: Logger,
+    /** headroom kept free under the V8 heap limit after a load, as a share of the limit */
+    private readonly heapHeadroom = 0.1,
   ) {
     super();
+  }
+
+  /**
+   * Refuses to build a version whose estimated heap (the last load's cost per movie, times its
+   * movies) does not fit beside the served one under V8's heap limit: running out of heap would
+   * kill the service, while refusing keeps the old version SERVING. The estimate is conservative
+   * (the last load's growth includes its garbage); a refused version is retried by the watcher.
+   */
+  private async checkFits(version: string): Promise<void> {
+    if (!this.current || !this.lastCost || this.lastCost.movies === 0) return;
+    const manifest = await readManifest(this.artifactsDir, version);
+    const need = (this.lastCost.heapBytes / this.lastCost.movies) * moviesIn(manifest);
+    const h = v8.getHeapStatistics();
+    const free = h.heap_size_limit * (1 - this.heapHeadroom) - h.used_heap_size;
+    if (need > free) {
+      throw new SwapRefusedError(
+        `version ${version} (${moviesIn(manifest)} movies) needs about ${Math.round(need / MB)} MB of heap to load beside ` +
+          `version ${this.current.version}, but only ${Math.round(Math.max(0, free) / MB)} MB is free under the ` +
+          `${Math.round(h.heap_size_limit / MB)} MB heap limit: keeping ${this.current.version}. ` +
+          `Raise the limit (NODE_OPTIONS=--max-old-space-size=MB) or restart the service to load it fresh.`,
+      );
+    }
   }
 
   /** Adds an extension for this holder only; takes effect from the next load. */
@@ -155,13 +201,17 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
     if (this.current?.version === version) return this.current;
     const t0 = performance.now();
     let state: CatalogState;
+    const heapBefore = process.memoryUsage().heapUsed;
     try {
+      await this.checkFits(version);
       state = await this.buildState(version);
     } catch (err) {
-      this.log.error({ version, err }, 'catalog version failed to load; keeping the current one');
+      if (err instanceof SwapRefusedError) this.log.error({ version, current: this.current?.version }, err.message);
+      else this.log.error({ version, err }, 'catalog version failed to load; keeping the current one');
       this.emit('loadError', version, err);
       throw err;
     }
+    this.lastCost = { movies: state.movies.length, heapBytes: Math.max(0, process.memoryUsage().heapUsed - heapBefore) };
     const previous = this.current;
     this.slots.set(state, { inflight: 0, retired: false, disposed: false });
     this.current = state; // the swap: one reference assignment

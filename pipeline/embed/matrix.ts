@@ -1,6 +1,6 @@
 // The embedding matrix of a version: embeddings.f32 (count x dims float32, little-endian, row i is
 // the movie ids[i]) and embeddings.json (ids, dims and how to embed a query the same way).
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbedderSpec } from '../embedders/types.js';
 
@@ -26,11 +26,23 @@ export async function readEmbeddingsMeta(dir: string): Promise<EmbeddingsMeta> {
 
 export async function readEmbeddings(dir: string): Promise<{ meta: EmbeddingsMeta; matrix: Float32Array }> {
   const meta = await readEmbeddingsMeta(dir);
-  const buf = await readFile(path.join(dir, EMBEDDING_FILES.vectors));
-  if (buf.byteLength !== meta.count * meta.dims * 4) {
-    throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} has ${buf.byteLength} bytes, expected ${meta.count * meta.dims * 4}`);
+  const file = path.join(dir, EMBEDDING_FILES.vectors);
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (size !== meta.count * meta.dims * 4) {
+      throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} has ${size} bytes, expected ${meta.count * meta.dims * 4}`);
+    }
+    // read straight into the (aligned) matrix: no file-sized Buffer beside it (1 GB at 10^6 movies)
+    const matrix = new Float32Array(meta.count * meta.dims);
+    const bytes = new Uint8Array(matrix.buffer);
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesRead } = await fh.read(bytes, done, Math.min(bytes.length - done, 1 << 26), done);
+      if (bytesRead === 0) throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} ended early`);
+      done += bytesRead;
+    }
+    return { meta, matrix };
+  } finally {
+    await fh.close();
   }
-  const matrix = new Float32Array(meta.count * meta.dims);
-  new Uint8Array(matrix.buffer).set(buf);
-  return { meta, matrix };
 }

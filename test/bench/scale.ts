@@ -137,6 +137,11 @@ interface PipelineRun {
   movies: number;
   versionBytes: number;
   extractRemovedBytes: number;
+  /** embed: fit / embedding; index: graph build / similar lists */
+  fitMs: number;
+  embedMs: number;
+  graphMs: number;
+  listsMs: number;
 }
 
 async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
@@ -148,7 +153,9 @@ async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
   });
   if (r.code !== 0) throw new Error(`pipeline failed (exit ${r.code}):\n${r.err.slice(-4000)}`);
   const m = JSON.parse(r.out.slice(r.out.indexOf('{'))) as Manifest;
-  const publish = (m.info as Record<string, { intermediatesRemovedBytes?: number } | undefined>).publish;
+  const info = m.info as Record<string, Record<string, unknown> | undefined>;
+  const publish = info.publish as { intermediatesRemovedBytes?: number } | undefined;
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
   return {
     ms: r.ms,
     peakRss: r.peakRss,
@@ -157,6 +164,10 @@ async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
     movies: m.counts.movies_published ?? 0,
     versionBytes: du(path.join(artifacts, m.version)),
     extractRemovedBytes: publish?.intermediatesRemovedBytes ?? 0,
+    fitMs: num(info.embed?.fitMs),
+    embedMs: num(info.embed?.embedMs),
+    graphMs: num(info.index?.buildMs),
+    listsMs: num((info.index?.similarLists as { ms?: number } | null | undefined)?.ms),
   };
 }
 
@@ -373,6 +384,8 @@ line('movies published', (r) => String(r.movies));
 line('cold pipeline wall', (r) => s1(r.cold.ms));
 line('cold pipeline peak RSS', (r) => gb(r.cold.peakRss));
 for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) line(`  ${s}`, (r) => s1(stageMs(r.cold, s)));
+line('  embed: fit + embedding', (r) => `${s1(r.cold.fitMs)} + ${s1(r.cold.embedMs)}`);
+line('  index: HNSW graph + similar lists', (r) => `${s1(r.cold.graphMs)} + ${s1(r.cold.listsMs)}`);
 line('warm rebuild wall', (r) => s1(r.warm.ms));
 line('warm rebuild peak RSS', (r) => gb(r.warm.peakRss));
 line('version dir', (r) => `${mb(r.cold.versionBytes)} (${mb(r.cold.extractRemovedBytes)} extract/ removed)`);
@@ -393,6 +406,8 @@ if (rows.length >= 2) {
   g('cold pipeline wall', a.cold.ms, b.cold.ms);
   g('cold peak RSS', a.cold.peakRss, b.cold.peakRss);
   for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) g(s, stageMs(a.cold, s), stageMs(b.cold, s));
+  g('HNSW graph build', a.cold.graphMs, b.cold.graphMs);
+  g('similar lists', a.cold.listsMs, b.cold.listsMs);
   g('warm rebuild wall', a.warm.ms, b.warm.ms);
   g('version dir', a.cold.versionBytes, b.cold.versionBytes);
   if (a.servingMs && b.servingMs) g('start -> SERVING', a.servingMs, b.servingMs);

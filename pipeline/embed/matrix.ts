@@ -24,7 +24,8 @@ export async function readEmbeddingsMeta(dir: string): Promise<EmbeddingsMeta> {
   return JSON.parse(await readFile(path.join(dir, EMBEDDING_FILES.meta), 'utf8')) as EmbeddingsMeta;
 }
 
-export async function readEmbeddings(dir: string): Promise<{ meta: EmbeddingsMeta; matrix: Float32Array }> {
+/** `shared`: the matrix lives on a SharedArrayBuffer, so threads can read it without a copy. */
+export async function readEmbeddings(dir: string, shared = false): Promise<{ meta: EmbeddingsMeta; matrix: Float32Array }> {
   const meta = await readEmbeddingsMeta(dir);
   const file = path.join(dir, EMBEDDING_FILES.vectors);
   const fh = await open(file, 'r');
@@ -34,7 +35,8 @@ export async function readEmbeddings(dir: string): Promise<{ meta: EmbeddingsMet
       throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} has ${size} bytes, expected ${meta.count * meta.dims * 4}`);
     }
     // read straight into the (aligned) matrix: no file-sized Buffer beside it (1 GB at 10^6 movies)
-    const matrix = new Float32Array(meta.count * meta.dims);
+    const n = meta.count * meta.dims;
+    const matrix = shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
     const bytes = new Uint8Array(matrix.buffer);
     for (let done = 0; done < bytes.length; ) {
       const { bytesRead } = await fh.read(bytes, done, Math.min(bytes.length - done, 1 << 26), done);

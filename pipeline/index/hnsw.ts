@@ -5,22 +5,15 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { IndexCache } from '../embed/cache.js';
 import { readEmbeddings } from '../embed/matrix.js';
-import { readJsonl } from '../artifacts/files.js';
-import type { PlatformTitle } from '../platforms/types.js';
-import type { Movie } from '../types.js';
-import { RERANK_WEIGHTS, RerankFeatures, type RerankDoc } from './rerank.js';
-import { buildSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists } from './similar-lists.js';
+import os from 'node:os';
+import { entryUrl, startThread } from '../runtime/entry.js';
+import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
+import { rerankDocs } from './rerank-docs.js';
+import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
+import type { SimilarSliceEvent, SimilarSliceTask } from './similar-worker.js';
 
 /** Bump when the rerank features change (part of the similar lists' cache key). */
 const RERANK_VERSION = 1;
-
-/** The rerank's view of each embedded doc, in embedding row order. */
-async function rerankDocs(file: string, corpus: 'movies' | 'titles'): Promise<RerankDoc[]> {
-  const out: RerankDoc[] = [];
-  if (corpus === 'titles') for await (const t of readJsonl<PlatformTitle>(file)) out.push({ title: t.title, keywords: [], cast: t.cast });
-  else for await (const m of readJsonl<Movie>(file)) out.push({ title: m.title, keywords: m.keywords, cast: m.cast });
-  return out;
-}
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -60,7 +53,12 @@ export interface IndexJob {
   params?: Partial<IndexParams>;
   /** artifacts dir whose _cache/index/ keeps built graphs (none: always build) */
   artifactsDir?: string;
+  /** threads searching for the similar lists (default: 2 on 2+ cores from PARALLEL_LISTS_MIN docs, else 1) */
+  listThreads?: number;
 }
+
+/** Below this many docs a helper thread's start-up (its own graph and features) costs more than it saves. */
+export const PARALLEL_LISTS_MIN = 20_000;
 
 export interface IndexOutcome {
   meta: IndexMeta;
@@ -99,7 +97,8 @@ export async function buildIndex(
   hooks: { progress(done: number, total: number, message: string): void },
 ): Promise<IndexOutcome> {
   const p: IndexParams = { ...DEFAULT_INDEX_PARAMS, ...job.params };
-  const { meta: emb, matrix } = await readEmbeddings(job.dir);
+  // on shared memory: the similar lists' helper threads read it in place
+  const { meta: emb, matrix } = await readEmbeddings(job.dir, true);
   const meta: IndexMeta = {
     space: 'cosine',
     ...p,
@@ -146,10 +145,10 @@ export async function buildIndex(
     if (cache && (await cache.fetch(lkey, target))) {
       listsReused = true;
     } else {
-      const index = new HierarchicalNSW('cosine', emb.dims);
-      await index.readIndex(path.join(job.dir, INDEX_FILES.index));
-      index.setEf(p.ef);
-      const lists = buildSimilarLists(index, matrix, emb.dims, new RerankFeatures(docs), (done) => hooks.progress(done, emb.count, 'precomputing similar lists'));
+      const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
+      const lists = await similarListsInThreads(job, p, matrix, emb.dims, emb.count, new RerankFeatures(docs), threads, (done) =>
+        hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`),
+      );
       await writeSimilarLists(job.dir, lists);
       if (cache) await cache.store(lkey, target);
     }
@@ -162,6 +161,64 @@ export async function buildIndex(
   }
   hooks.progress(emb.count, emb.count, 'index built');
   return { meta, buildMs, reused, files, similar };
+}
+
+/**
+ * The similar lists, searched by `threads` threads at once: this one and helpers (similar-worker.ts),
+ * each with its own copy of the graph (read from the written file), filling slices of shared arrays.
+ * Every doc's list depends only on the graph and the features, so the result is the same bytes
+ * whatever the thread count.
+ */
+async function similarListsInThreads(
+  job: IndexJob,
+  p: IndexParams,
+  matrix: Float32Array,
+  dims: number,
+  n: number,
+  features: RerankFeatures,
+  threads: number,
+  onProgress: (done: number) => void,
+): Promise<SimilarLists> {
+  const indexFile = path.join(job.dir, INDEX_FILES.index);
+  const index = new HierarchicalNSW('cosine', dims);
+  await index.readIndex(indexFile);
+  index.setEf(p.ef);
+  if (threads <= 1 || !job.docs) {
+    const out = allocSimilarLists(n);
+    fillSimilarLists(index, matrix, dims, features, out, 0, n, onProgress);
+    return out;
+  }
+  const out = allocSimilarLists(n, true);
+  let shared = matrix;
+  if (!(matrix.buffer instanceof SharedArrayBuffer)) {
+    shared = new Float32Array(new SharedArrayBuffer(matrix.byteLength));
+    shared.set(matrix);
+  }
+  const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * n) / threads));
+  const done = new Array<number>(threads).fill(0);
+  const report = () => onProgress(done.reduce((a, b) => a + b, 0));
+  const helpers = bounds.slice(1, -1).map((from, h) => {
+    const task: SimilarSliceTask = { indexFile, dims, ef: p.ef, matrix: shared, docs: job.docs!, out, from, to: bounds[h + 2] };
+    const w = startThread(entryUrl('./similar-worker.ts', import.meta.url), task);
+    return new Promise<void>((resolve, reject) => {
+      w.on('message', (e: SimilarSliceEvent) => {
+        if (e.type === 'progress') {
+          done[h + 1] = e.done;
+          report();
+        } else if (e.type === 'done') resolve();
+        else reject(new Error(`similar lists thread: ${e.message}`));
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`similar lists thread exited ${code}`))));
+    }).finally(() => void w.terminate());
+  });
+  // this thread takes the first slice while the helpers take the rest; a failed helper fails the stage
+  const mine = Promise.resolve().then(() => fillSimilarLists(index, shared, dims, features, out, 0, bounds[1], (d) => {
+    done[0] = d;
+    report();
+  }));
+  await Promise.all([mine, ...helpers]);
+  return out;
 }
 
 export async function readIndexMeta(dir: string): Promise<IndexMeta> {

@@ -24,16 +24,39 @@ export function buildSimilarLists(
   features: RerankFeatures,
   onProgress?: (done: number) => void,
 ): SimilarLists {
-  const n = matrix.length / dims;
+  const out = allocSimilarLists(matrix.length / dims);
+  fillSimilarLists(index, matrix, dims, features, out, 0, out.count, onProgress);
+  return out;
+}
+
+/** Empty lists for n docs; shared memory, so threads can fill slices of them in place. */
+export function allocSimilarLists(n: number, shared = false): SimilarLists {
   const K = SIMILAR_K;
-  const rows = new Int32Array(n * K).fill(-1);
-  const scores = new Float32Array(n * K);
+  const buf = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const rows = new Int32Array(buf(n * K * 4)).fill(-1);
+  return { k: K, count: n, rows, scores: new Float32Array(buf(n * K * 4)) };
+}
+
+/** Fills the lists of docs [from, to): each doc's list depends only on the graph and the features, not on the slice. */
+export function fillSimilarLists(
+  index: Hnsw,
+  matrix: Float32Array,
+  dims: number,
+  features: RerankFeatures,
+  out: SimilarLists,
+  from: number,
+  to: number,
+  onProgress?: (done: number) => void,
+): void {
+  const n = matrix.length / dims;
+  const K = out.k;
+  const { rows, scores } = out;
   const cos = (a: number, b: number) => {
     let d = 0;
     for (let x = 0; x < dims; x++) d += matrix[a * dims + x] * matrix[b * dims + x];
     return d;
   };
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const q = Array.from(matrix.subarray(i * dims, (i + 1) * dims));
     const want = Math.min(HNSW_CANDIDATES, n - 1);
     const res = want > 0 ? index.searchKnn(q, want, (l) => l !== i) : { neighbors: [], distances: [] };
@@ -45,9 +68,8 @@ export function buildSimilarLists(
       rows[i * K + j] = cand[j][0];
       scores[i * K + j] = cand[j][1];
     }
-    if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
+    if (onProgress && (i + 1 - from) % 1000 === 0) onProgress(i + 1 - from);
   }
-  return { k: K, count: n, rows, scores };
 }
 
 export async function writeSimilarLists(dir: string, l: SimilarLists): Promise<void> {

@@ -77,3 +77,24 @@ test('with an artifacts dir, a second build of the same vectors is copied from t
     await rm(artifactsDir, { recursive: true, force: true });
   }
 });
+
+test('similar lists searched by two threads are the same bytes as by one', async () => {
+  const { readSimilarLists } = await import('../../pipeline/index/similar-lists.js');
+  const docsFile = path.join(dir, 'docs.jsonl');
+  // titles that share words across clusters, so the title candidates take part too
+  const words = ['night', 'river', 'storm', 'garden', 'winter', 'echo', 'harbor', 'lantern'];
+  await writeFile(
+    docsFile,
+    Array.from({ length: N }, (_, i) =>
+      JSON.stringify({ id: 1000 + i, title: `${words[i % 8]} ${words[(i * 3) % 8]} ${i % 50}`, keywords: [words[i % 5]], cast: [`Actor ${i % 40}`, `Actor ${i % 13}`] }),
+    ).join('\n') + '\n',
+  );
+  const one = await buildIndex({ dir, docs: { file: docsFile, corpus: 'movies' }, listThreads: 1 }, noProgress);
+  const a = await readSimilarLists(dir);
+  const two = await buildIndex({ dir, docs: { file: docsFile, corpus: 'movies' }, listThreads: 2 }, noProgress);
+  const b = await readSimilarLists(dir);
+  expect(one.similar?.k).toBe(two.similar?.k);
+  expect(Array.from(b.rows)).toEqual(Array.from(a.rows));
+  expect(Array.from(b.scores)).toEqual(Array.from(a.scores));
+  expect(a.rows[0]).toBeGreaterThanOrEqual(0);
+});

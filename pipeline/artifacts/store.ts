@@ -202,6 +202,13 @@ async function lastWritten(dir: string): Promise<number> {
   return newest;
 }
 
+/** Published versions, newest first. */
+export async function listPublished(artifactsDir: string): Promise<string[]> {
+  if (!existsSync(artifactsDir)) return [];
+  const names = (await readdir(artifactsDir)).filter(isVersionName).sort().reverse();
+  return names.filter((n) => existsSync(path.join(versionDir(artifactsDir, n), FILES.manifest)));
+}
+
 /** Unpublished dirs untouched for this long are orphans (a run that died without cleaning up). */
 export const ORPHAN_AFTER_MS = 2 * 3600_000;
 

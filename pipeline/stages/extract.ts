@@ -3,12 +3,13 @@
 import { availableParallelism } from 'node:os';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { timedStage, type StageContext } from './context.js';
+import { timedStage, type StageBody, type StageContext } from './context.js';
 import { FILES } from '../artifacts/store.js';
 import { discoverInputs, type SourceFile } from '../sources/discover.js';
 import { discoverTitleFiles } from '../platforms/extract.js';
 import { CsvReaderThread } from '../sources/csv-thread.js';
 import { EXTRACT_FILES } from '../etl/extracted.js';
+import { findReusable, inputKey, writeReuseMarker } from '../etl/reuse.js';
 import {
   CollectingSink,
   extractCredits,
@@ -50,6 +51,23 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
     const outDir = path.join(ctx.dir, FILES.extractDir);
     // Idempotent: a re-run rewrites only this stage's own output.
     await rm(outDir, { recursive: true, force: true });
+    const all = [...tables.movies, ...tables.credits, ...tables.keywords];
+    const key = tmdbAbsent ? null : await inputKey(all);
+    const reuse = key ? await findReusable(ctx.config.artifactsDir, key, ctx.version) : null;
+    if (key && reuse) {
+      // same input bytes, same ETL code: transform links that version's catalog (etl/reuse.ts)
+      await writeReuseMarker(ctx.dir, reuse.version);
+      ctx.log.info({ from: reuse.version }, 'input and ETL code unchanged: reusing the cleaned catalog of a published version');
+      const prev = reuse.extract;
+      const body: StageBody = {
+        counts: prev.counts,
+        quarantine: prev.quarantine,
+        inputs: prev.inputs,
+        files: {},
+        info: { ...prev.info, dataDir: ctx.config.dataDir, inputKey: key, reusedFrom: reuse.version },
+      };
+      return body;
+    }
     await mkdir(outDir, { recursive: true });
     const out = (f: string) => path.join(outDir, f);
     for (const t of ['credits', 'keywords'] as const) {
@@ -63,7 +81,6 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
     const sink = new CollectingSink((rows, table, file) => throttle.report(rows, `${table}: ${file}`), signal);
 
     const mode = opts.csvThread ?? 'auto';
-    const all = [...tables.movies, ...tables.credits, ...tables.keywords];
     const threaded =
       mode === true || (mode === 'auto' && availableParallelism() > 1 && (await totalBytes(all)) >= THREAD_MIN_BYTES);
     // csv-parse is the most expensive step: credits (the ~190 MB table) get a reader thread of their
@@ -123,7 +140,7 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
         extract_keywords: `${FILES.extractDir}/${EXTRACT_FILES.keywords}`,
         extract_quarantine: `${FILES.extractDir}/${EXTRACT_FILES.quarantine}`,
       },
-      info: { dataDir: ctx.config.dataDir, csvThread: threaded, family: tmdbAbsent ? 'absent' : 'built' },
+      info: { dataDir: ctx.config.dataDir, csvThread: threaded, family: tmdbAbsent ? 'absent' : 'built', inputKey: key, reusedFrom: null },
     };
   });
 }

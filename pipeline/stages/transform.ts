@@ -9,6 +9,8 @@ import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type Extr
 import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning.js';
 import { ProgressThrottle } from '../etl/progress.js';
 import { IdRanges, PartitionFiles, removeDir, scanIds } from '../etl/partitions.js';
+import { CATALOG_FILES, linkCatalog, readReuseMarker } from '../etl/reuse.js';
+import { readStageResult, versionDir } from '../artifacts/store.js';
 import type { Movie, StageResult } from '../types.js';
 
 export const DROPPED_FILE = 'dropped.jsonl';
@@ -37,6 +39,8 @@ export interface DroppedRecord {
 
 export async function runTransform(ctx: StageContext): Promise<StageResult> {
   return timedStage('transform', async () => {
+    const from = await readReuseMarker(ctx.dir);
+    if (from) return reuseCatalog(ctx, from);
     const inDir = path.join(ctx.dir, FILES.extractDir);
     const input = (f: string) => {
       const p = path.join(inDir, f);
@@ -157,4 +161,16 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
       files: { catalog: FILES.catalog, quarantine: FILES.quarantine, dropped: DROPPED_FILE },
     };
   });
+}
+
+/** Extract found a published version built from the same input and code: link its catalog files. */
+async function reuseCatalog(ctx: StageContext, from: string): Promise<Omit<StageResult, 'stage' | 'startedAt' | 'ms' | 'peakRssBytes'>> {
+  const fromDir = versionDir(ctx.config.artifactsDir, from);
+  const prev = await readStageResult(fromDir, 'transform');
+  if (!prev || !CATALOG_FILES.every((f) => existsSync(path.join(fromDir, f)))) {
+    throw new Error(`transform: version ${from}, whose cleaned catalog extract chose to reuse, is no longer complete (pruned?); start the rebuild again`);
+  }
+  await linkCatalog(fromDir, ctx.dir);
+  ctx.log.info({ from }, 'cleaned catalog linked from a published version');
+  return { counts: prev.counts, quarantine: prev.quarantine, files: prev.files, info: { ...prev.info, reusedFrom: from } };
 }

@@ -181,6 +181,8 @@ interface GcEvent {
 
 class Service {
   readonly gc: GcEvent[] = [];
+  /** swaps the service refused (state.ts: the version would not fit beside the served one) */
+  readonly refusals: string[] = [];
   private proc!: ChildProcess;
   port = 0;
   private buf = '';
@@ -210,6 +212,7 @@ class Service {
     const lines = this.buf.split('\n');
     this.buf = lines.pop()!;
     for (const l of lines) {
+      if (l.startsWith('{') && l.includes('needs about')) this.refusals.push((JSON.parse(l) as { msg: string }).msg);
       const m = /\d+ ms: ([A-Za-z-]+(?: \(reduce\))?)[^,]*MB,.*?([\d.]+) \/ [\d.]+ ms/.exec(l);
       if (m) this.gc.push({ at: performance.now(), kind: m[1], pauseMs: Number(m[2]) });
     }
@@ -282,7 +285,7 @@ interface Row {
   load?: LoadResult;
   gcMaxUnderLoad?: number;
   gcMaxKind?: string;
-  swap?: LoadResult & { swapMs: number; peakRss: number; gcMax: number; stayedUp: boolean };
+  swap?: LoadResult & { swapMs: number; peakRss: number; gcMax: number; stayedUp: boolean; refused?: string };
 }
 
 async function benchSize(n: number, h2: string | null): Promise<Row> {
@@ -323,7 +326,8 @@ async function benchSize(n: number, h2: string | null): Promise<Row> {
       const swapMs = await waitForVersion(svc, artifacts, cold.version, t0);
       const swapLoad = await loadP;
       const swapGc = svc.gc.slice(gcSwap).reduce((a, g) => Math.max(a, g.pauseMs), 0);
-      row.swap = { ...swapLoad, swapMs, peakRss: sampler.stop(), gcMax: swapGc, stayedUp: svc.alive() };
+      row.swap = { ...swapLoad, swapMs, peakRss: sampler.stop(), gcMax: swapGc, stayedUp: svc.alive(), refused: svc.refusals.at(-1) };
+      if (row.swap.refused) console.log(`${n}: swap refused by the service: ${row.swap.refused}`);
       console.log(
         `${n}: hot swap under load ${swapMs < 0 ? 'did not complete' : s1(swapMs)}, ${Math.round(swapLoad.perSec)}/s, p99 ${swapLoad.p99.toFixed(2)} ms, max ${swapLoad.max.toFixed(1)} ms, failed ${swapLoad.failed}, peak RSS ${gb(row.swap.peakRss)}, longest GC ${swapGc.toFixed(1)} ms, service ${row.swap.stayedUp ? 'up' : 'DIED'}`,
       );
@@ -344,7 +348,8 @@ async function waitForVersion(svc: Service, _artifacts: string, version: string,
   const info = svcDef.CatalogInfo;
   try {
     const deadline = performance.now() + 600_000;
-    while (performance.now() < deadline && svc.alive()) {
+    const refused = svc.refusals.length;
+    while (performance.now() < deadline && svc.alive() && svc.refusals.length === refused) {
       const v = await new Promise<string | null>((resolve) =>
         client.makeUnaryRequest(info.path, info.requestSerialize, info.responseDeserialize, {}, { deadline: Date.now() + 2000 }, (err, res) =>
           resolve(err ? null : ((res as { version?: string }).version ?? null)),
@@ -395,7 +400,7 @@ line('TitleScore calls/s (32 in flight)', (r) => (r.load ? String(Math.round(r.l
 line('TitleScore p50 / p99 / max', (r) => (r.load ? `${r.load.p50.toFixed(2)} / ${r.load.p99.toFixed(2)} / ${r.load.max.toFixed(0)} ms` : '-'));
 line('longest GC pause under load', (r) => (r.gcMaxUnderLoad !== undefined ? `${r.gcMaxUnderLoad.toFixed(1)} ms (${r.gcMaxKind})` : '-'));
 line('hot swap under load', (r) =>
-  r.swap ? `${r.swap.swapMs < 0 ? 'no swap' : s1(r.swap.swapMs)}, ${r.swap.failed} failed, p99 ${r.swap.p99.toFixed(1)} ms, max ${r.swap.max.toFixed(0)} ms, peak ${gb(r.swap.peakRss)}, GC max ${r.swap.gcMax.toFixed(0)} ms${r.swap.stayedUp ? '' : ', DIED'}` : '-',
+  r.swap ? `${r.swap.refused ? 'refused (old version kept)' : r.swap.swapMs < 0 ? 'no swap' : s1(r.swap.swapMs)}, ${r.swap.failed} failed, p99 ${r.swap.p99.toFixed(1)} ms, max ${r.swap.max.toFixed(0)} ms, peak ${gb(r.swap.peakRss)}, GC max ${r.swap.gcMax.toFixed(0)} ms${r.swap.stayedUp ? '' : ', DIED'}` : '-',
 );
 if (rows.length >= 2) {
   const a = rows[rows.length - 2];

@@ -1,7 +1,7 @@
 // Two full pipeline runs (runInline: every real stage) over the same raw input: the second one
 // reuses every cached vector and the fitted catalog embedder, and says so in its manifest.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,8 +35,16 @@ it('a second run over unchanged input embeds nothing and reuses every vector', a
   expect(first.manifest.files.index).toBe('index.hnsw');
   expect(first.manifest.info.index).toMatchObject({ space: 'cosine', count: movies.length });
 
+  const firstCatalog = await readFile(path.join(first.dir, 'catalog.jsonl'));
+  expect(first.manifest.info.extract).toMatchObject({ reusedFrom: null });
   const second = await runInline(config, { log });
   expect(second.version).not.toBe(first.version);
+  // same input bytes, same ETL code: the cleaned catalog is linked, not rebuilt
+  expect(second.manifest.info.extract).toMatchObject({ reusedFrom: first.version, inputKey: (first.manifest.info.extract as { inputKey: string }).inputKey });
+  expect(second.manifest.info.transform).toMatchObject({ reusedFrom: first.version });
+  expect((await readFile(path.join(second.dir, 'catalog.jsonl'))).equals(firstCatalog)).toBe(true);
+  expect(second.manifest.counts.movies_published).toBe(first.manifest.counts.movies_published);
+  expect(second.manifest.quarantine).toEqual(first.manifest.quarantine);
   expect(second.manifest.counts.embedded).toBe(0);
   expect(second.manifest.counts.embeddingsReused).toBe(movies.length);
   expect(second.manifest.info.embed).toMatchObject({ embedder: 'catalog', fitReused: true, embedded: 0, reused: movies.length });
@@ -50,4 +58,24 @@ it('a second run over unchanged input embeds nothing and reuses every vector', a
   const { meta } = await readEmbeddings(second.dir);
   expect(existsSync(path.join(second.dir, 'index.hnsw'))).toBe(true);
   expect(meta.ids).toEqual(movies.map((m) => m.id));
+});
+
+it('a changed input file is extracted and transformed again', async () => {
+  const data = await mkdtemp(path.join(os.tmpdir(), 'mq-rebuild-raw-'));
+  try {
+    await cp(RAW, data, { recursive: true });
+    const config = loadConfig({ dataDir: data, artifactsDir, embedder: 'catalog', keepVersions: 1, logLevel: 'silent' });
+    const log = createLogger('test', 'silent');
+    const before = await runInline(config, { log });
+    // one keywords row fewer
+    const kw = (await readdir(data)).find((f) => f.startsWith('keywords'))!;
+    const lines = (await readFile(path.join(data, kw), 'utf8')).trimEnd().split('\n');
+    await writeFile(path.join(data, kw), lines.slice(0, -1).join('\n') + '\n');
+    const after = await runInline(config, { log });
+    expect(after.manifest.info.extract).toMatchObject({ reusedFrom: null });
+    expect((after.manifest.info.extract as { inputKey: string }).inputKey).not.toBe((before.manifest.info.extract as { inputKey: string }).inputKey);
+    expect(after.manifest.counts.keywords_rows_read).toBe(before.manifest.counts.keywords_rows_read! - 1);
+  } finally {
+    await rm(data, { recursive: true, force: true });
+  }
 });

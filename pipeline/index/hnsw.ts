@@ -11,6 +11,10 @@ import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
 import { rerankDocs } from './rerank-docs.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
 import type { SimilarSliceEvent, SimilarSliceTask } from './similar-worker.js';
+import { shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
+import type { ShardEvent, ShardTask } from './shard-worker.js';
+
+export type { KnnIndex } from './sharded.js';
 
 /** Bump when the rerank features change (part of the similar lists' cache key). */
 const RERANK_VERSION = 1;
@@ -44,6 +48,9 @@ export interface IndexMeta extends IndexParams {
   dims: number;
   /** fingerprint of the embedder whose vectors were indexed */
   embedderFingerprint: string;
+  /** graphs over contiguous row ranges, searched together (absent in older versions: one) */
+  shards?: number;
+  shardBounds?: number[];
 }
 
 export interface IndexJob {
@@ -55,7 +62,15 @@ export interface IndexJob {
   artifactsDir?: string;
   /** threads searching for the similar lists (default: 2 on 2+ cores from PARALLEL_LISTS_MIN docs, else 1) */
   listThreads?: number;
+  /** graphs built at once on as many threads (default: 2 on 2+ cores from SHARDED_BUILD_MIN vectors, else 1) */
+  shards?: number;
 }
+
+/**
+ * From this many vectors the graph is built as two shards on two threads. Below it one graph (the
+ * shipped parameters were tuned on one graph of the 45k catalog, and its build takes under a minute).
+ */
+export const SHARDED_BUILD_MIN = 100_000;
 
 /** Below this many docs a helper thread's start-up (its own graph and features) costs more than it saves. */
 export const PARALLEL_LISTS_MIN = 20_000;
@@ -84,12 +99,48 @@ export function addRows(
   dims: number,
   onProgress?: (done: number) => void,
 ): void {
-  const n = matrix.length / dims;
-  for (let r = 0; r < n; r++) {
+  addRowRange(index, matrix, dims, 0, matrix.length / dims, onProgress);
+}
+
+/** Adds rows [from, to) in order (labels = row numbers). */
+export function addRowRange(index: Hnsw, matrix: Float32Array, dims: number, from: number, to: number, onProgress?: (done: number) => void): void {
+  for (let r = from; r < to; r++) {
     // the binding takes plain arrays only
     index.addPoint(Array.from(matrix.subarray(r * dims, (r + 1) * dims)), r);
-    if (onProgress && (r + 1) % 1000 === 0) onProgress(r + 1);
+    if (onProgress && (r + 1 - from) % 1000 === 0) onProgress(r + 1 - from);
   }
+}
+
+/** Builds the shards at once: shard 0 on this thread, the others on helper threads (shard-worker.ts). */
+async function buildShards(dir: string, matrix: Float32Array, dims: number, bounds: number[], p: IndexParams, onProgress: (done: number) => void): Promise<void> {
+  const shards = bounds.length - 1;
+  const done = new Array<number>(shards).fill(0);
+  const report = () => onProgress(done.reduce((a, b) => a + b, 0));
+  const helpers = Array.from({ length: shards - 1 }, (_, h) => {
+    const i = h + 1;
+    const task: ShardTask = { matrix, dims, from: bounds[i], to: bounds[i + 1], params: p, file: path.join(dir, shardFile(i)) };
+    const w = startThread(entryUrl('./shard-worker.ts', import.meta.url), task);
+    return new Promise<void>((resolve, reject) => {
+      w.on('message', (e: ShardEvent) => {
+        if (e.type === 'progress') {
+          done[i] = e.done;
+          report();
+        } else if (e.type === 'done') resolve();
+        else reject(new Error(`index shard ${i}: ${e.message}`));
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`index shard ${i} thread exited ${code}`))));
+    }).finally(() => void w.terminate());
+  });
+  const mine = Promise.resolve().then(async () => {
+    const index = newIndex(dims, bounds[1] - bounds[0], p);
+    addRowRange(index, matrix, dims, bounds[0], bounds[1], (d) => {
+      done[0] = d;
+      report();
+    });
+    await index.writeIndex(path.join(dir, shardFile(0)));
+  });
+  await Promise.all([mine, ...helpers]);
 }
 
 export async function buildIndex(
@@ -106,33 +157,46 @@ export async function buildIndex(
     dims: emb.dims,
     embedderFingerprint: emb.embedder.fingerprint,
   };
-  const target = path.join(job.dir, INDEX_FILES.index);
+  const shards = Math.max(1, Math.min(job.shards ?? (emb.count >= SHARDED_BUILD_MIN ? Math.min(2, os.availableParallelism()) : 1), emb.count));
+  const bounds = shardBounds(emb.count, shards);
+  if (shards > 1) Object.assign(meta, { shards, shardBounds: bounds });
   const t0 = performance.now();
-  // Single-threaded insertion with a fixed seed gives the same graph for the same vectors and
-  // parameters, so an unchanged rebuild copies the graph it built last time.
+  // Single-threaded insertion (per shard) with a fixed seed gives the same graph for the same
+  // vectors and parameters, so an unchanged rebuild copies the graphs it built last time.
   const cache = job.artifactsDir ? new IndexCache(job.artifactsDir) : null;
   const key = createHash('sha256')
-    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}\n`)
+    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}${shards > 1 ? `|shards=${shards}` : ''}\n`)
     .update(new Uint8Array(matrix.buffer, matrix.byteOffset, matrix.byteLength))
     .digest('hex')
     .slice(0, 32);
+  const shardKey = (i: number) => (i === 0 ? key : `${key}-s${i}`);
+  const targets = Array.from({ length: shards }, (_, i) => path.join(job.dir, shardFile(i)));
   let reused = false;
-  if (cache && (await cache.fetch(key, target))) {
+  if (cache) {
     reused = true;
+    for (let i = 0; i < shards && reused; i++) reused = await cache.fetch(shardKey(i), targets[i]);
+  }
+  if (reused) {
     hooks.progress(emb.count, emb.count, 'HNSW index reused from the cache');
   } else {
-    const index = newIndex(emb.dims, emb.count, p);
-    hooks.progress(0, emb.count, 'building the HNSW index');
-    addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, 'building the HNSW index'));
-    await index.writeIndex(target);
+    const what = shards > 1 ? `building the HNSW index (${shards} shards on ${shards} threads)` : 'building the HNSW index';
+    hooks.progress(0, emb.count, what);
+    if (shards > 1) {
+      await buildShards(job.dir, matrix, emb.dims, bounds, p, (done) => hooks.progress(done, emb.count, what));
+    } else {
+      const index = newIndex(emb.dims, emb.count, p);
+      addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, what));
+      await index.writeIndex(targets[0]);
+    }
     if (cache) {
-      await cache.store(key, target);
-      await cache.prune(6); // graphs and similar lists of both corpora
+      for (let i = 0; i < shards; i++) await cache.store(shardKey(i), targets[i]);
+      await cache.prune(8); // graphs (and their shards) and similar lists of both corpora
     }
   }
   const buildMs = Math.round(performance.now() - t0);
   await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
   const files: Record<string, string> = { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta };
+  for (let i = 1; i < shards; i++) files[`index_${i}`] = shardFile(i);
   let similar: IndexOutcome['similar'];
   if (job.docs) {
     const t1 = performance.now();
@@ -179,9 +243,7 @@ async function similarListsInThreads(
   threads: number,
   onProgress: (done: number) => void,
 ): Promise<SimilarLists> {
-  const indexFile = path.join(job.dir, INDEX_FILES.index);
-  const index = new HierarchicalNSW('cosine', dims);
-  await index.readIndex(indexFile);
+  const { index } = await loadIndex(job.dir);
   index.setEf(p.ef);
   if (threads <= 1 || !job.docs) {
     const out = allocSimilarLists(n);
@@ -198,7 +260,7 @@ async function similarListsInThreads(
   const done = new Array<number>(threads).fill(0);
   const report = () => onProgress(done.reduce((a, b) => a + b, 0));
   const helpers = bounds.slice(1, -1).map((from, h) => {
-    const task: SimilarSliceTask = { indexFile, dims, ef: p.ef, matrix: shared, docs: job.docs!, out, from, to: bounds[h + 2] };
+    const task: SimilarSliceTask = { dir: job.dir, ef: p.ef, matrix: shared, docs: job.docs!, out, from, to: bounds[h + 2] };
     const w = startThread(entryUrl('./similar-worker.ts', import.meta.url), task);
     return new Promise<void>((resolve, reject) => {
       w.on('message', (e: SimilarSliceEvent) => {
@@ -225,11 +287,17 @@ export async function readIndexMeta(dir: string): Promise<IndexMeta> {
   return JSON.parse(await readFile(path.join(dir, INDEX_FILES.meta), 'utf8')) as IndexMeta;
 }
 
-/** Loads a version's index with its search ef set. */
-export async function loadIndex(dir: string): Promise<{ index: Hnsw; meta: IndexMeta }> {
+/** Loads a version's index (one graph, or its shards searched together) with its search ef set. */
+export async function loadIndex(dir: string): Promise<{ index: KnnIndex; meta: IndexMeta }> {
   const meta = await readIndexMeta(dir);
-  const index = new HierarchicalNSW('cosine', meta.dims);
-  await index.readIndex(path.join(dir, INDEX_FILES.index));
-  index.setEf(meta.ef);
+  const shards = meta.shards ?? 1;
+  const graphs: Hnsw[] = [];
+  for (let i = 0; i < shards; i++) {
+    const g = new HierarchicalNSW('cosine', meta.dims);
+    await g.readIndex(path.join(dir, shardFile(i)));
+    g.setEf(meta.ef);
+    graphs.push(g);
+  }
+  const index: KnnIndex = shards === 1 ? graphs[0] : new ShardedIndex(graphs, meta.shardBounds ?? shardBounds(meta.count, shards));
   return { index, meta };
 }

@@ -4,7 +4,7 @@
 // similar.bin: Int32 rows (n x SIMILAR_K, -1 where a doc has fewer), then Float32 scores (same shape).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Hnsw } from './hnsw.js';
+import type { KnnIndex } from './sharded.js';
 import { HNSW_CANDIDATES, RERANK_WEIGHTS, type RerankFeatures } from './rerank.js';
 
 export const SIMILAR_K = 50;
@@ -18,7 +18,7 @@ export interface SimilarLists {
 }
 
 export function buildSimilarLists(
-  index: Hnsw,
+  index: KnnIndex,
   matrix: Float32Array,
   dims: number,
   features: RerankFeatures,
@@ -39,7 +39,7 @@ export function allocSimilarLists(n: number, shared = false): SimilarLists {
 
 /** Fills the lists of docs [from, to): each doc's list depends only on the graph and the features, not on the slice. */
 export function fillSimilarLists(
-  index: Hnsw,
+  index: KnnIndex,
   matrix: Float32Array,
   dims: number,
   features: RerankFeatures,

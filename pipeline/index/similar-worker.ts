@@ -1,14 +1,14 @@
 // A helper thread of the index stage: fills a slice of the similar lists (shared memory) with its own
 // copy of the graph (hnswlib-node keeps an index per thread), so two cores search at once.
 import { parentPort, workerData } from 'node:worker_threads';
-import hnswlib from 'hnswlib-node';
+import { loadIndex } from './hnsw.js';
 import { RerankFeatures } from './rerank.js';
 import { fillSimilarLists, type SimilarLists } from './similar-lists.js';
 import { rerankDocs } from './rerank-docs.js';
 
 export interface SimilarSliceTask {
-  indexFile: string;
-  dims: number;
+  /** the dir holding the index (one graph or shards) */
+  dir: string;
   ef: number;
   /** the embedding matrix on a SharedArrayBuffer (not copied) */
   matrix: Float32Array;
@@ -23,11 +23,10 @@ export type SimilarSliceEvent = { type: 'progress'; done: number } | { type: 'do
 const post = (e: SimilarSliceEvent) => parentPort!.postMessage(e);
 const t = workerData as SimilarSliceTask;
 try {
-  const index = new hnswlib.HierarchicalNSW('cosine', t.dims);
-  await index.readIndex(t.indexFile);
+  const { index, meta } = await loadIndex(t.dir);
   index.setEf(t.ef);
   const features = new RerankFeatures(await rerankDocs(t.docs.file, t.docs.corpus));
-  fillSimilarLists(index, t.matrix, t.dims, features, t.out, t.from, t.to, (done) => post({ type: 'progress', done }));
+  fillSimilarLists(index, t.matrix, meta.dims, features, t.out, t.from, t.to, (done) => post({ type: 'progress', done }));
   post({ type: 'done' });
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) });

@@ -6,7 +6,7 @@ import { readJsonl } from '../../pipeline/artifacts/files.js';
 import { versionFile } from '../../pipeline/artifacts/store.js';
 import { readEmbeddingsMeta, EMBEDDING_FILES } from '../../pipeline/embed/matrix.js';
 import type { EmbedderSpec } from '../../pipeline/embedders/types.js';
-import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw.js';
+import { INDEX_FILES, loadIndex, type KnnIndex, type IndexMeta } from '../../pipeline/index/hnsw.js';
 import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists.js';
 import { normalizeKey } from '../../pipeline/normalize.js';
 import { PLATFORM_FILES, PLATFORMS, type Platform, type PlatformTitle, type TitleScore, type WatchLink } from '../../pipeline/platforms/types.js';
@@ -19,7 +19,7 @@ export interface Person {
 }
 
 export interface SimilarIndex {
-  index: Hnsw;
+  index: KnnIndex;
   meta: IndexMeta;
   embedder: EmbedderSpec;
   /** each title's precomputed similar list (null for versions built before they existed) */

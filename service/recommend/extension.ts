@@ -9,7 +9,7 @@ import { EMBEDDING_FILES, readEmbeddingsMeta } from '../../pipeline/embed/matrix
 import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
 import { TransformersEmbedder } from '../../pipeline/embedders/transformers.js';
 import type { EmbedderSpec } from '../../pipeline/embedders/types.js';
-import { INDEX_FILES, loadIndex, type Hnsw, type IndexMeta } from '../../pipeline/index/hnsw.js';
+import { INDEX_FILES, loadIndex, type KnnIndex, type IndexMeta } from '../../pipeline/index/hnsw.js';
 import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists.js';
 import type { Movie } from '../../pipeline/types.js';
 import type { CatalogExtension, CatalogState } from '../state.js';
@@ -24,7 +24,7 @@ export type QueryEmbedder =
 
 export interface RecommendReady {
   kind: 'ready';
-  index: Hnsw;
+  index: KnnIndex;
   meta: IndexMeta;
   embedder: EmbedderSpec;
   /** the movie at each index label (label = embedding row) */

@@ -98,3 +98,38 @@ test('similar lists searched by two threads are the same bytes as by one', async
   expect(Array.from(b.scores)).toEqual(Array.from(a.scores));
   expect(a.rows[0]).toBeGreaterThanOrEqual(0);
 });
+
+test('an index built as shards on two threads: deterministic, found by loadIndex, as good as one graph', async () => {
+  const sdir = await mkdtemp(path.join(os.tmpdir(), 'mq-index-shards-'));
+  try {
+    for (const f of ['embeddings.f32', 'embeddings.json']) await writeFile(path.join(sdir, f), await readFile(path.join(dir, f)));
+    const a = await buildIndex({ dir: sdir, shards: 2 }, noProgress);
+    expect(a.meta.shards).toBe(2);
+    expect(a.meta.shardBounds).toEqual([0, N / 2, N]);
+    expect(a.files).toMatchObject({ index: 'index.hnsw', index_1: 'index-1.hnsw' });
+    const first = await Promise.all(['index.hnsw', 'index-1.hnsw'].map((f) => readFile(path.join(sdir, f))));
+    await buildIndex({ dir: sdir, shards: 2 }, noProgress);
+    const second = await Promise.all(['index.hnsw', 'index-1.hnsw'].map((f) => readFile(path.join(sdir, f))));
+    expect(first[0].equals(second[0]) && first[1].equals(second[1])).toBe(true);
+
+    const { index } = await loadIndex(sdir);
+    let hits = 0;
+    for (let r = 0; r < N; r += 7) {
+      const truth = new Set(exactTopK(matrix, D, rowOf(matrix, D, r), 10).map((n) => n.row));
+      const got = index.searchKnn(Array.from(rowOf(matrix, D, r)), 10);
+      expect(got.neighbors[0]).toBe(r);
+      // sorted by distance across both shards
+      for (let j = 1; j < got.distances.length; j++) expect(got.distances[j]).toBeGreaterThanOrEqual(got.distances[j - 1]);
+      hits += got.neighbors.filter((x) => truth.has(x)).length;
+    }
+    expect(hits).toBe(10 * Math.ceil(N / 7));
+    // a label from either shard comes back as its vector
+    expect(index.getPoint(N - 1).length).toBe(D);
+    // a filter sees global labels
+    const even = index.searchKnn(Array.from(rowOf(matrix, D, 3)), 10, (l) => l % 2 === 0);
+    expect(even.neighbors.every((l) => l % 2 === 0)).toBe(true);
+    expect(even.neighbors).toHaveLength(10);
+  } finally {
+    await rm(sdir, { recursive: true, force: true });
+  }
+});

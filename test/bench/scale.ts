@@ -20,6 +20,9 @@ import { PROJECT_ROOT } from '../../pipeline/config.js';
 import type { Manifest } from '../../pipeline/types.js';
 import { loadProtos } from '../../service/proto.js';
 import { ensureH2load, grpcFrame, h2load, type LoadResult } from './h2load.js';
+import { readEmbeddings } from '../../pipeline/embed/matrix.js';
+import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
+import { loadIndex } from '../../pipeline/index/hnsw.js';
 
 const { values } = parseArgs({
   options: {
@@ -142,6 +145,7 @@ interface PipelineRun {
   embedMs: number;
   graphMs: number;
   listsMs: number;
+  shards: number;
 }
 
 async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
@@ -168,7 +172,22 @@ async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
     embedMs: num(info.embed?.embedMs),
     graphMs: num(info.index?.buildMs),
     listsMs: num((info.index?.similarLists as { ms?: number } | null | undefined)?.ms),
+    shards: num(info.index?.shards) || 1,
   };
+}
+
+/** recall@10 of the version's index (at its shipped ef) against exact cosine search, over sampled rows. */
+async function recallAt10(dir: string, queries: number): Promise<number> {
+  const { matrix, meta } = await readEmbeddings(dir);
+  const { index } = await loadIndex(dir);
+  let hits = 0;
+  for (let j = 0; j < queries; j++) {
+    const r = Math.floor(((j + 0.5) * meta.count) / queries);
+    const q = rowOf(matrix, meta.dims, r);
+    const truth = new Set(exactTopK(matrix, meta.dims, q, 10).map((x) => x.row));
+    hits += index.searchKnn(Array.from(q), 10).neighbors.filter((x) => truth.has(x)).length;
+  }
+  return hits / (10 * queries);
 }
 
 // ---- the service -----------------------------------------------------------------------------
@@ -280,6 +299,7 @@ interface Row {
   movies: number;
   cold: PipelineRun;
   warm: PipelineRun;
+  recall: number;
   servingMs?: number;
   servingRss?: number;
   load?: LoadResult;
@@ -294,9 +314,12 @@ async function benchSize(n: number, h2: string | null): Promise<Row> {
   try {
     const cold = await pipeline(data, artifacts);
     console.log(`${n}: cold pipeline ${s1(cold.ms)}, peak RSS ${gb(cold.peakRss)}, version ${mb(cold.versionBytes)} (${mb(cold.extractRemovedBytes)} of extract/ removed); stages ${stageList(cold.stages)}`);
+    const queries = n > 500_000 ? 100 : 200;
+    const recall = await recallAt10(path.join(artifacts, cold.version), queries);
+    console.log(`${n}: recall@10 ${recall.toFixed(3)} over ${queries} rows (${cold.shards} shard${cold.shards > 1 ? 's' : ''}); graph ${s1(cold.graphMs)}, lists ${s1(cold.listsMs)}, fit ${s1(cold.fitMs)}, embedding ${s1(cold.embedMs)}`);
     const warm = await pipeline(data, artifacts);
     console.log(`${n}: warm pipeline ${s1(warm.ms)}, peak RSS ${gb(warm.peakRss)}; stages ${stageList(warm.stages)}`);
-    const row: Row = { n, movies: cold.movies, cold, warm };
+    const row: Row = { n, movies: cold.movies, cold, warm, recall };
     if (values['skip-service']) return row;
     const svc = new Service();
     try {
@@ -390,7 +413,8 @@ line('cold pipeline wall', (r) => s1(r.cold.ms));
 line('cold pipeline peak RSS', (r) => gb(r.cold.peakRss));
 for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) line(`  ${s}`, (r) => s1(stageMs(r.cold, s)));
 line('  embed: fit + embedding', (r) => `${s1(r.cold.fitMs)} + ${s1(r.cold.embedMs)}`);
-line('  index: HNSW graph + similar lists', (r) => `${s1(r.cold.graphMs)} + ${s1(r.cold.listsMs)}`);
+line('  index: HNSW graph + similar lists', (r) => `${s1(r.cold.graphMs)} + ${s1(r.cold.listsMs)} (${r.cold.shards} shard${r.cold.shards > 1 ? 's' : ''})`);
+line('recall@10 (shipped ef) vs exact', (r) => r.recall.toFixed(3));
 line('warm rebuild wall', (r) => s1(r.warm.ms));
 line('warm rebuild peak RSS', (r) => gb(r.warm.peakRss));
 line('version dir', (r) => `${mb(r.cold.versionBytes)} (${mb(r.cold.extractRemovedBytes)} extract/ removed)`);

@@ -176,18 +176,20 @@ async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
   };
 }
 
-/** recall@10 of the version's index (at its shipped ef) against exact cosine search, over sampled rows. */
-async function recallAt10(dir: string, queries: number): Promise<number> {
+/** recall@10 of the version's index against exact cosine search over sampled rows, at the shipped ef and above. */
+async function recallAt10(dir: string, queries: number): Promise<{ ef: number; recall: number }[]> {
   const { matrix, meta } = await readEmbeddings(dir);
-  const { index } = await loadIndex(dir);
-  let hits = 0;
-  for (let j = 0; j < queries; j++) {
-    const r = Math.floor(((j + 0.5) * meta.count) / queries);
-    const q = rowOf(matrix, meta.dims, r);
-    const truth = new Set(exactTopK(matrix, meta.dims, q, 10).map((x) => x.row));
-    hits += index.searchKnn(Array.from(q), 10).neighbors.filter((x) => truth.has(x)).length;
+  const { index, meta: im } = await loadIndex(dir);
+  const rows = Array.from({ length: queries }, (_, j) => Math.floor(((j + 0.5) * meta.count) / queries));
+  const truth = rows.map((r) => new Set(exactTopK(matrix, meta.dims, rowOf(matrix, meta.dims, r), 10).map((x) => x.row)));
+  const out: { ef: number; recall: number }[] = [];
+  for (const ef of [im.ef, 128, 192, 256].filter((e, i, a) => a.indexOf(e) === i)) {
+    index.setEf(ef);
+    let hits = 0;
+    rows.forEach((r, j) => (hits += index.searchKnn(Array.from(rowOf(matrix, meta.dims, r)), 10).neighbors.filter((x) => truth[j].has(x)).length));
+    out.push({ ef, recall: hits / (10 * queries) });
   }
-  return hits / (10 * queries);
+  return out;
 }
 
 // ---- the service -----------------------------------------------------------------------------
@@ -299,7 +301,7 @@ interface Row {
   movies: number;
   cold: PipelineRun;
   warm: PipelineRun;
-  recall: number;
+  recall: { ef: number; recall: number }[];
   servingMs?: number;
   servingRss?: number;
   load?: LoadResult;
@@ -316,7 +318,7 @@ async function benchSize(n: number, h2: string | null): Promise<Row> {
     console.log(`${n}: cold pipeline ${s1(cold.ms)}, peak RSS ${gb(cold.peakRss)}, version ${mb(cold.versionBytes)} (${mb(cold.extractRemovedBytes)} of extract/ removed); stages ${stageList(cold.stages)}`);
     const queries = n > 500_000 ? 100 : 200;
     const recall = await recallAt10(path.join(artifacts, cold.version), queries);
-    console.log(`${n}: recall@10 ${recall.toFixed(3)} over ${queries} rows (${cold.shards} shard${cold.shards > 1 ? 's' : ''}); graph ${s1(cold.graphMs)}, lists ${s1(cold.listsMs)}, fit ${s1(cold.fitMs)}, embedding ${s1(cold.embedMs)}`);
+    console.log(`${n}: recall@10 ${recall.map((x) => `${x.recall.toFixed(3)} at ef ${x.ef}`).join(', ')} over ${queries} rows (${cold.shards} shard${cold.shards > 1 ? 's' : ''}); graph ${s1(cold.graphMs)}, lists ${s1(cold.listsMs)}, fit ${s1(cold.fitMs)}, embedding ${s1(cold.embedMs)}`);
     const warm = await pipeline(data, artifacts);
     console.log(`${n}: warm pipeline ${s1(warm.ms)}, peak RSS ${gb(warm.peakRss)}; stages ${stageList(warm.stages)}`);
     const row: Row = { n, movies: cold.movies, cold, warm, recall };
@@ -414,7 +416,7 @@ line('cold pipeline peak RSS', (r) => gb(r.cold.peakRss));
 for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) line(`  ${s}`, (r) => s1(stageMs(r.cold, s)));
 line('  embed: fit + embedding', (r) => `${s1(r.cold.fitMs)} + ${s1(r.cold.embedMs)}`);
 line('  index: HNSW graph + similar lists', (r) => `${s1(r.cold.graphMs)} + ${s1(r.cold.listsMs)} (${r.cold.shards} shard${r.cold.shards > 1 ? 's' : ''})`);
-line('recall@10 (shipped ef) vs exact', (r) => r.recall.toFixed(3));
+line('recall@10 vs exact (ef)', (r) => r.recall.map((x) => `${x.recall.toFixed(3)} (${x.ef})`).join(', '));
 line('warm rebuild wall', (r) => s1(r.warm.ms));
 line('warm rebuild peak RSS', (r) => gb(r.warm.peakRss));
 line('version dir', (r) => `${mb(r.cold.versionBytes)} (${mb(r.cold.extractRemovedBytes)} extract/ removed)`);

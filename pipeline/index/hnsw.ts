@@ -11,7 +11,7 @@ import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
 import { rerankDocs } from './rerank-docs.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
 import type { SimilarSliceEvent, SimilarSliceTask } from './similar-worker.js';
-import { shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
+import { releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
 import type { ShardEvent, ShardTask } from './shard-worker.js';
 
 export type { KnnIndex } from './sharded.js';
@@ -139,6 +139,7 @@ async function buildShards(dir: string, matrix: Float32Array, dims: number, boun
       report();
     });
     await index.writeIndex(path.join(dir, shardFile(0)));
+    releaseGraph(index);
   });
   await Promise.all([mine, ...helpers]);
 }
@@ -187,6 +188,7 @@ export async function buildIndex(
       const index = newIndex(emb.dims, emb.count, p);
       addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, what));
       await index.writeIndex(targets[0]);
+      releaseGraph(index); // the lists read it back; two copies would double the stage's memory
     }
     if (cache) {
       for (let i = 0; i < shards; i++) await cache.store(shardKey(i), targets[i]);
@@ -248,6 +250,7 @@ async function similarListsInThreads(
   if (threads <= 1 || !job.docs) {
     const out = allocSimilarLists(n);
     fillSimilarLists(index, matrix, dims, features, out, 0, n, onProgress);
+    releaseIndex(index);
     return out;
   }
   const out = allocSimilarLists(n, true);
@@ -279,7 +282,11 @@ async function similarListsInThreads(
     done[0] = d;
     report();
   }));
-  await Promise.all([mine, ...helpers]);
+  try {
+    await Promise.all([mine, ...helpers]);
+  } finally {
+    releaseIndex(index);
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // matrix, labels = row numbers) and writes it, while the stage's thread builds another.
 import { parentPort, workerData } from 'node:worker_threads';
 import { addRowRange, newIndex, type IndexParams } from './hnsw.js';
+import { releaseGraph } from './sharded.js';
 
 export interface ShardTask {
   matrix: Float32Array;
@@ -20,6 +21,7 @@ try {
   const index = newIndex(t.dims, t.to - t.from, t.params);
   addRowRange(index, t.matrix, t.dims, t.from, t.to, (done) => post({ type: 'progress', done }));
   await index.writeIndex(t.file);
+  releaseGraph(index);
   post({ type: 'done' });
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) });

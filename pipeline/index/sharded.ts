@@ -20,6 +20,15 @@ export interface KnnIndex {
   setEf(ef: number): void;
 }
 
+/**
+ * Frees a graph's native memory now: hnswlib-node's initIndex deletes the graph it holds, and V8
+ * does not see that memory, so it would otherwise wait for a GC that has no reason to come soon
+ * (1.2 GB per 10^6 vectors).
+ */
+export function releaseGraph(g: Hnsw): void {
+  g.initIndex({ maxElements: 1, m: 2, efConstruction: 2 });
+}
+
 /** Shard file names: the first keeps the one-graph name, so a one-shard version is unchanged. */
 export function shardFile(i: number): string {
   return i === 0 ? 'index.hnsw' : `index-${i}.hnsw`;
@@ -62,4 +71,14 @@ export class ShardedIndex implements KnnIndex {
   setEf(ef: number): void {
     for (const s of this.shards) s.setEf(ef);
   }
+
+  release(): void {
+    for (const s of this.shards) releaseGraph(s);
+  }
+}
+
+/** Frees an index's graphs (see releaseGraph); it answers nothing afterwards. */
+export function releaseIndex(index: KnnIndex): void {
+  if (index instanceof ShardedIndex) index.release();
+  else releaseGraph(index as Hnsw);
 }

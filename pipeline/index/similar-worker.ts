@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadIndex } from './hnsw.js';
 import { RerankFeatures } from './rerank.js';
+import { releaseIndex } from './sharded.js';
 import { fillSimilarLists, type SimilarLists } from './similar-lists.js';
 import { rerankDocs } from './rerank-docs.js';
 
@@ -27,6 +28,7 @@ try {
   index.setEf(t.ef);
   const features = new RerankFeatures(await rerankDocs(t.docs.file, t.docs.corpus));
   fillSimilarLists(index, t.matrix, meta.dims, features, t.out, t.from, t.to, (done) => post({ type: 'progress', done }));
+  releaseIndex(index);
   post({ type: 'done' });
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) });

@@ -217,7 +217,11 @@ class Service {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d: Buffer) => this.onOut(d.toString()));
-    this.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    // the service logs to stderr: a refused swap is seen there
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      for (const l of d.toString().split('\n')) if (l.startsWith('{') && l.includes('needs about')) this.refusals.push((JSON.parse(l) as { msg: string }).msg);
+    });
     await this.waitServing(t0 + 600_000);
     const servingMs = performance.now() - t0;
     return { servingMs, rss: treeRss(this.proc.pid!) };

@@ -6,13 +6,14 @@ import hnswlib from 'hnswlib-node';
 import { IndexCache } from '../embed/cache.js';
 import { readEmbeddings } from '../embed/matrix.js';
 import os from 'node:os';
-import { entryUrl, startThread } from '../runtime/entry.js';
+import { entryUrl } from '../runtime/entry.js';
+import { progressSum, runHelper } from '../runtime/helper-thread.js';
 import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
 import { rerankDocs } from './rerank-docs.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
-import type { SimilarSliceEvent, SimilarSliceTask } from './similar-worker.js';
+import type { SimilarSliceTask } from './similar-worker.js';
 import { releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
-import type { ShardEvent, ShardTask } from './shard-worker.js';
+import type { ShardTask } from './shard-worker.js';
 
 export type { KnnIndex } from './sharded.js';
 
@@ -114,30 +115,15 @@ export function addRowRange(index: Hnsw, matrix: Float32Array, dims: number, fro
 /** Builds the shards at once: shard 0 on this thread, the others on helper threads (shard-worker.ts). */
 async function buildShards(dir: string, matrix: Float32Array, dims: number, bounds: number[], p: IndexParams, onProgress: (done: number) => void): Promise<void> {
   const shards = bounds.length - 1;
-  const done = new Array<number>(shards).fill(0);
-  const report = () => onProgress(done.reduce((a, b) => a + b, 0));
+  const slice = progressSum(shards, onProgress);
   const helpers = Array.from({ length: shards - 1 }, (_, h) => {
     const i = h + 1;
     const task: ShardTask = { matrix, dims, from: bounds[i], to: bounds[i + 1], params: p, file: path.join(dir, shardFile(i)) };
-    const w = startThread(entryUrl('./shard-worker.ts', import.meta.url), task);
-    return new Promise<void>((resolve, reject) => {
-      w.on('message', (e: ShardEvent) => {
-        if (e.type === 'progress') {
-          done[i] = e.done;
-          report();
-        } else if (e.type === 'done') resolve();
-        else reject(new Error(`index shard ${i}: ${e.message}`));
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`index shard ${i} thread exited ${code}`))));
-    }).finally(() => void w.terminate());
+    return runHelper(entryUrl('./shard-worker.ts', import.meta.url), task, `index shard ${i}`, slice(i));
   });
   const mine = Promise.resolve().then(async () => {
     const index = newIndex(dims, bounds[1] - bounds[0], p);
-    addRowRange(index, matrix, dims, bounds[0], bounds[1], (d) => {
-      done[0] = d;
-      report();
-    });
+    addRowRange(index, matrix, dims, bounds[0], bounds[1], slice(0));
     await index.writeIndex(path.join(dir, shardFile(0)));
     releaseGraph(index);
   });
@@ -253,35 +239,16 @@ async function similarListsInThreads(
     releaseIndex(index);
     return out;
   }
+  // `matrix` is on shared memory (readEmbeddings(dir, true)): the helpers read it in place
   const out = allocSimilarLists(n, true);
-  let shared = matrix;
-  if (!(matrix.buffer instanceof SharedArrayBuffer)) {
-    shared = new Float32Array(new SharedArrayBuffer(matrix.byteLength));
-    shared.set(matrix);
-  }
-  const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.floor((t * n) / threads));
-  const done = new Array<number>(threads).fill(0);
-  const report = () => onProgress(done.reduce((a, b) => a + b, 0));
+  const bounds = shardBounds(n, threads);
+  const slice = progressSum(threads, onProgress);
   const helpers = bounds.slice(1, -1).map((from, h) => {
-    const task: SimilarSliceTask = { dir: job.dir, ef: p.ef, matrix: shared, docs: job.docs!, out, from, to: bounds[h + 2] };
-    const w = startThread(entryUrl('./similar-worker.ts', import.meta.url), task);
-    return new Promise<void>((resolve, reject) => {
-      w.on('message', (e: SimilarSliceEvent) => {
-        if (e.type === 'progress') {
-          done[h + 1] = e.done;
-          report();
-        } else if (e.type === 'done') resolve();
-        else reject(new Error(`similar lists thread: ${e.message}`));
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`similar lists thread exited ${code}`))));
-    }).finally(() => void w.terminate());
+    const task: SimilarSliceTask = { dir: job.dir, ef: p.ef, matrix, docs: job.docs!, out, from, to: bounds[h + 2] };
+    return runHelper(entryUrl('./similar-worker.ts', import.meta.url), task, 'similar lists', slice(h + 1));
   });
   // this thread takes the first slice while the helpers take the rest; a failed helper fails the stage
-  const mine = Promise.resolve().then(() => fillSimilarLists(index, shared, dims, features, out, 0, bounds[1], (d) => {
-    done[0] = d;
-    report();
-  }));
+  const mine = Promise.resolve().then(() => fillSimilarLists(index, matrix, dims, features, out, 0, bounds[1], slice(0)));
   try {
     await Promise.all([mine, ...helpers]);
   } finally {

@@ -1,11 +1,11 @@
 // A helper thread of the index stage: fills a slice of the similar lists (shared memory) with its own
 // copy of the graph (hnswlib-node keeps an index per thread), so two cores search at once.
-import { parentPort, workerData } from 'node:worker_threads';
+import { helperMain } from '../runtime/helper-thread.js';
 import { loadIndex } from './hnsw.js';
 import { RerankFeatures } from './rerank.js';
+import { rerankDocs } from './rerank-docs.js';
 import { releaseIndex } from './sharded.js';
 import { fillSimilarLists, type SimilarLists } from './similar-lists.js';
-import { rerankDocs } from './rerank-docs.js';
 
 export interface SimilarSliceTask {
   /** the dir holding the index (one graph or shards) */
@@ -19,17 +19,10 @@ export interface SimilarSliceTask {
   to: number;
 }
 
-export type SimilarSliceEvent = { type: 'progress'; done: number } | { type: 'done' } | { type: 'error'; message: string };
-
-const post = (e: SimilarSliceEvent) => parentPort!.postMessage(e);
-const t = workerData as SimilarSliceTask;
-try {
+await helperMain<SimilarSliceTask>(async (t, progress) => {
   const { index, meta } = await loadIndex(t.dir);
   index.setEf(t.ef);
   const features = new RerankFeatures(await rerankDocs(t.docs.file, t.docs.corpus));
-  fillSimilarLists(index, t.matrix, meta.dims, features, t.out, t.from, t.to, (done) => post({ type: 'progress', done }));
+  fillSimilarLists(index, t.matrix, meta.dims, features, t.out, t.from, t.to, progress);
   releaseIndex(index);
-  post({ type: 'done' });
-} catch (e) {
-  post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
-}
+});

@@ -1,0 +1,41 @@
+// Helper threads that work beside the calling thread on a slice of a shared job (an index shard, a
+// range of similar lists): the parent side starts one and follows its progress, the thread side
+// runs its body and reports. One mechanism, so both index helpers fail, report and stop alike.
+import { parentPort, workerData } from 'node:worker_threads';
+import { startThread } from './entry.js';
+
+type HelperEvent = { type: 'progress'; done: number } | { type: 'done' } | { type: 'error'; message: string };
+
+/** Runs `entry` (a URL from entryUrl) on a thread with `task`; resolves when it is done, rejects with its error. */
+export function runHelper(entry: URL, task: unknown, what: string, onProgress: (done: number) => void): Promise<void> {
+  const w = startThread(entry, task);
+  return new Promise<void>((resolve, reject) => {
+    w.on('message', (e: HelperEvent) => {
+      if (e.type === 'progress') onProgress(e.done);
+      else if (e.type === 'done') resolve();
+      else reject(new Error(`${what}: ${e.message}`));
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} thread exited ${code}`))));
+  }).finally(() => void w.terminate());
+}
+
+/** The thread side: runs `body` with this thread's task and a progress reporter, then says done or why not. */
+export async function helperMain<T>(body: (task: T, progress: (done: number) => void) => Promise<void>): Promise<void> {
+  const post = (e: HelperEvent) => parentPort!.postMessage(e);
+  try {
+    await body(workerData as T, (done) => post({ type: 'progress', done }));
+    post({ type: 'done' });
+  } catch (e) {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** Sums the progress of several slices worked at once (slot 0: the calling thread). */
+export function progressSum(slices: number, onProgress: (done: number) => void): (slice: number) => (done: number) => void {
+  const done = new Array<number>(slices).fill(0);
+  return (slice) => (d) => {
+    done[slice] = d;
+    onProgress(done.reduce((a, b) => a + b, 0));
+  };
+}

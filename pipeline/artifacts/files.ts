@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { once } from 'node:events';
@@ -58,4 +58,16 @@ export async function countLines(file: string): Promise<number> {
     }
   }
   return last !== 0x0a ? n + 1 : n;
+}
+
+/**
+ * Fills `into` from `position` of an open file, in 64 MB reads (a single read is capped near 2 GB):
+ * straight into the caller's (aligned, possibly shared) buffer, no file-sized Buffer beside it.
+ */
+export async function readFully(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await fh.read(into, done, Math.min(into.length - done, 1 << 26), position + done);
+    if (bytesRead === 0) throw new Error('file ended early');
+    done += bytesRead;
+  }
 }

@@ -117,7 +117,6 @@ export async function publishVersion(
 
 /** Deletes the version's extract/ dir; its size is recorded in the manifest. */
 async function removeIntermediates(dir: string): Promise<{ bytes: number }> {
-  const { readdir, stat, rm } = await import('node:fs/promises');
   const d = path.join(dir, FILES.extractDir);
   if (!existsSync(d)) return { bytes: 0 };
   let bytes = 0;

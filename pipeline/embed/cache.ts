@@ -6,7 +6,8 @@
 //   index/<key>.hnsw              built HNSW graphs, keyed by the vectors and the build parameters
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFully } from '../artifacts/files.js';
 import path from 'node:path';
 
 export function cacheRoot(artifactsDir: string): string {
@@ -37,14 +38,6 @@ export class CachedVectors {
   get(key: string): Float32Array | undefined {
     const r = this.rows.get(key);
     return r === undefined ? undefined : this.vectors.subarray(r * this.dims, (r + 1) * this.dims);
-  }
-}
-
-async function readFully(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < into.length; ) {
-    const { bytesRead } = await fh.read(into, done, Math.min(into.length - done, 1 << 26), position + done);
-    if (bytesRead === 0) throw new Error('cache file ended early');
-    done += bytesRead;
   }
 }
 

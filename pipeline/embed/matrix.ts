@@ -2,6 +2,7 @@
 // the movie ids[i]) and embeddings.json (ids, dims and how to embed a query the same way).
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readFully } from '../artifacts/files.js';
 import type { EmbedderSpec } from '../embedders/types.js';
 
 export const EMBEDDING_FILES = { vectors: 'embeddings.f32', meta: 'embeddings.json' } as const;
@@ -34,15 +35,9 @@ export async function readEmbeddings(dir: string, shared = false): Promise<{ met
     if (size !== meta.count * meta.dims * 4) {
       throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} has ${size} bytes, expected ${meta.count * meta.dims * 4}`);
     }
-    // read straight into the (aligned) matrix: no file-sized Buffer beside it (1 GB at 10^6 movies)
     const n = meta.count * meta.dims;
     const matrix = shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
-    const bytes = new Uint8Array(matrix.buffer);
-    for (let done = 0; done < bytes.length; ) {
-      const { bytesRead } = await fh.read(bytes, done, Math.min(bytes.length - done, 1 << 26), done);
-      if (bytesRead === 0) throw new Error(`${EMBEDDING_FILES.vectors} in ${dir} ended early`);
-      done += bytesRead;
-    }
+    await readFully(fh, new Uint8Array(matrix.buffer), 0);
     return { meta, matrix };
   } finally {
     await fh.close();

@@ -220,7 +220,7 @@ class Service {
     // the service logs to stderr: a refused swap is seen there
     this.proc.stderr!.on('data', (d: Buffer) => {
       process.stderr.write(d);
-      for (const l of d.toString().split('\n')) if (l.startsWith('{') && l.includes('needs about')) this.refusals.push((JSON.parse(l) as { msg: string }).msg);
+      for (const l of d.toString().split('\n')) this.noteRefusal(l);
     });
     await this.waitServing(t0 + 600_000);
     const servingMs = performance.now() - t0;
@@ -237,10 +237,13 @@ class Service {
     const lines = this.buf.split('\n');
     this.buf = lines.pop()!;
     for (const l of lines) {
-      if (l.startsWith('{') && l.includes('needs about')) this.refusals.push((JSON.parse(l) as { msg: string }).msg);
       const m = /\d+ ms: ([A-Za-z-]+(?: \(reduce\))?)[^,]*MB,.*?([\d.]+) \/ [\d.]+ ms/.exec(l);
       if (m) this.gc.push({ at: performance.now(), kind: m[1], pauseMs: Number(m[2]) });
     }
+  }
+
+  private noteRefusal(line: string): void {
+    if (line.startsWith('{') && line.includes('needs about')) this.refusals.push((JSON.parse(line) as { msg: string }).msg);
   }
 
   async waitServing(deadline: number): Promise<void> {
@@ -352,7 +355,7 @@ async function benchSize(n: number, h2: string | null): Promise<Row> {
       await new Promise((r) => setTimeout(r, 2000));
       const t0 = performance.now();
       await writeFile(path.join(artifacts, 'CURRENT'), cold.version + '\n');
-      const swapMs = await waitForVersion(svc, artifacts, cold.version, t0);
+      const swapMs = await waitForVersion(svc, cold.version, t0);
       const swapLoad = await loadP;
       const swapGc = svc.gc.slice(gcSwap).reduce((a, g) => Math.max(a, g.pauseMs), 0);
       row.swap = { ...swapLoad, swapMs, peakRss: sampler.stop(), gcMax: swapGc, stayedUp: svc.alive(), refused: svc.refusals.at(-1) };
@@ -371,7 +374,7 @@ async function benchSize(n: number, h2: string | null): Promise<Row> {
 }
 
 /** Milliseconds until CatalogInfo answers with `version` (-1: never, or the service died). */
-async function waitForVersion(svc: Service, _artifacts: string, version: string, t0: number): Promise<number> {
+async function waitForVersion(svc: Service, version: string, t0: number): Promise<number> {
   const client = new grpc.Client(`127.0.0.1:${svc.port}`, grpc.credentials.createInsecure());
   const svcDef = loadProtos()['marquee.v1.CatalogService'] as grpc.ServiceDefinition;
   const info = svcDef.CatalogInfo;

@@ -2,9 +2,26 @@
 // fixed size. Expectations come from plain arrays computed here.
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../pipeline/eda/report-html.js';
-import { HashSample, mix32, PearsonAccumulator, pearson, ValueCounts } from '../../pipeline/eda/stats.js';
+import { HashSample, mix32, PearsonAccumulator, ValueCounts } from '../../pipeline/eda/stats.js';
 import { summarize } from '../../pipeline/eda/summarize.js';
 import type { Movie } from '../../pipeline/types.js';
+
+/** Two-pass Pearson over arrays: the reference the streaming accumulator is checked against. */
+function pearson(xs: number[], ys: number[]): number | null {
+  const n = xs.length;
+  if (n < 3) return null;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+    syy += (ys[i] - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
+}
 
 function movie(id: number, budget: number, revenue: number, runtime: number | null): Movie {
   return {

@@ -3,7 +3,8 @@ import v8 from 'node:v8';
 import { loadVersion, type LoadedVersion } from '../pipeline/artifacts/reader.js';
 import { readCurrent, readManifest } from '../pipeline/artifacts/store.js';
 import type { Logger } from '../pipeline/log.js';
-import type { Manifest, Movie } from '../pipeline/types.js';
+import type { MovieColumns } from '../pipeline/catalog-columns/table.js';
+import type { Manifest } from '../pipeline/types.js';
 import { buildTables, type CatalogTables } from './catalog/tables.js';
 import { unavailable } from './errors.js';
 
@@ -15,7 +16,8 @@ export interface CatalogState {
   readonly version: string;
   readonly dir: string;
   readonly manifest: Manifest;
-  readonly movies: readonly Movie[];
+  /** the catalog as columns; a movie is a row number (`movies.movie(row)` builds its record) */
+  readonly movies: MovieColumns;
   /** lookup tables built once at load (service/catalog/tables.ts) */
   readonly tables: CatalogTables;
   /** per-version state built by extensions, by extension name (e.g. an HNSW index) */

@@ -3,6 +3,7 @@
 // lists) instead of extracting and transforming again (4 minutes of a 10^6-movie rebuild).
 // The key is the sha256 of every input file's bytes and of the ETL's own code, so an edited
 // cleaning rule or a changed file rebuilds; versions are immutable, so a hard link is safe.
+import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import type { StageResult } from '../types.js';
 /** Under extract/: tells transform which version's catalog to link. */
 export const REUSE_MARKER = 'reused-from.json';
 /** The files transform writes, linked when the catalog is reused. */
-export const CATALOG_FILES = [FILES.catalog, FILES.quarantine, 'dropped.jsonl'] as const;
+export const CATALOG_FILES = [FILES.catalog, CATALOG_COLUMNS_FILE, FILES.quarantine, 'dropped.jsonl'] as const;
 /** Published versions looked at for a match, newest first. */
 const LOOK_BACK = 5;
 
@@ -27,13 +28,13 @@ async function sha256File(file: string): Promise<string> {
 
 let codeKeyMemo: Promise<string> | null = null;
 
-/** sha256 of the code that turns raw input into the catalog (this folder, sources/, the two stages). */
+/** sha256 of the code that turns raw input into the catalog (this folder, sources/, catalog-columns/, the two stages). */
 export function etlCodeKey(): Promise<string> {
   codeKeyMemo ??= (async () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const ext = path.extname(fileURLToPath(import.meta.url));
     const files: string[] = [];
-    for (const dir of [here, path.join(here, '..', 'sources')]) {
+    for (const dir of [here, path.join(here, '..', 'sources'), path.join(here, '..', 'catalog-columns')]) {
       for (const f of (await readdir(dir)).sort()) if (f.endsWith(ext)) files.push(path.join(dir, f));
     }
     for (const f of ['extract', 'transform']) files.push(path.join(here, '..', 'stages', `${f}${ext}`));

@@ -1,4 +1,8 @@
-// Transform: extract/ outputs -> catalog.jsonl (cleaned Movie records, sorted by id) + quarantine.jsonl.
+// Transform: extract/ outputs -> catalog.jsonl (cleaned Movie records, sorted by id), the same as
+// columns in catalog.arrow (what the service loads), and quarantine.jsonl.
+import { CatalogColumnsBuilder } from '../catalog-columns/builder.js';
+import { writeCatalogColumns } from '../catalog-columns/files.js';
+import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { existsSync } from 'node:fs';
 import { copyFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -129,6 +133,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 
       // 4. catalog, sorted by id: partitions in id order, each joined and sorted in memory
       const catalog = new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog));
+      const columns = new CatalogColumnsBuilder();
       for (let p = 0; p < ranges.parts; p++) {
         const byId = new Map<number, Movie>();
         for await (const m of readJsonLines<Movie>(movieParts.file(p))) byId.set(m.id, m);
@@ -139,10 +144,15 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
           movie.hasCredits = true;
         }
         for await (const k of readJsonLines<KeywordsJoin>(keywordParts.file(p))) byId.get(k.id)!.keywords = k.keywords;
-        for (const id of [...byId.keys()].sort((a, b) => a - b)) await catalog.write(byId.get(id)!);
+        for (const id of [...byId.keys()].sort((a, b) => a - b)) {
+          const m = byId.get(id)!;
+          columns.add(m);
+          await catalog.write(m);
+        }
         await Promise.all([movieParts.file(p), creditParts.file(p), keywordParts.file(p)].map((f) => rm(f, { force: true })));
       }
       await catalog.close();
+      await writeCatalogColumns(path.join(ctx.dir, CATALOG_COLUMNS_FILE), columns);
       counts.movies_published = catalog.count;
       counts.transform_partitions = ranges.parts;
       progress.report(done, 'catalog written', true);
@@ -158,7 +168,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 
     return {
       counts,
-      files: { catalog: FILES.catalog, quarantine: FILES.quarantine, dropped: DROPPED_FILE },
+      files: { catalog: FILES.catalog, catalogColumns: CATALOG_COLUMNS_FILE, quarantine: FILES.quarantine, dropped: DROPPED_FILE },
     };
   });
 }

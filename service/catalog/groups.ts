@@ -2,7 +2,7 @@ import { notFound } from '../errors.js';
 import { normalizeKey } from '../normalize/text.js';
 import type { CatalogState } from '../state.js';
 import { requireText } from '../validate.js';
-import { movieRef } from './messages.js';
+import { movieRefAt } from './messages.js';
 
 export function moviesByLanguage(state: CatalogState, req: { language?: string }) {
   const text = requireText(
@@ -55,7 +55,7 @@ export function franchise(state: CatalogState, req: { name?: string }) {
     count: s.movies.length,
     totalRevenue: s.totalRevenue,
     averageRevenue: s.movies.length > 0 ? s.totalRevenue / s.movies.length : 0,
-    movies: s.movies.map(movieRef),
+    movies: Array.from(s.movies, (row) => movieRefAt(state.movies, row)),
   };
 }
 

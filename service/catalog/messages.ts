@@ -1,9 +1,15 @@
+import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import type { Movie } from '../../pipeline/types.js';
 
 // Movie -> wire messages (field names are proto-loader's lowerCamelCase).
 
 export function movieRef(m: Movie) {
   return { id: m.id, title: m.title, releaseDate: m.releaseDate, releaseYear: m.releaseYear };
+}
+
+/** movieRef of a row, read straight from the columns (no whole Movie built). */
+export function movieRefAt(movies: MovieColumns, row: number) {
+  return { id: movies.id[row], title: movies.title(row), releaseDate: movies.releaseDate(row), releaseYear: movies.releaseYear[row] };
 }
 
 export function movieMessage(m: Movie) {

@@ -12,9 +12,9 @@ import { titleRuntime, titleScore, titleVotes } from './titles.js';
 
 export function getMovie(state: CatalogState, req: { id?: number }) {
   const id = intIn(req.id ?? 0, 'id', 1, MAX_ID);
-  const m = state.tables.byId.get(id);
-  if (!m) throw notFound(`no movie has id ${id}`, [], 'ID_NOT_FOUND');
-  return { movie: movieMessage(m) };
+  const row = state.movies.rowOf(id);
+  if (row < 0) throw notFound(`no movie has id ${id}`, [], 'ID_NOT_FOUND');
+  return { movie: movieMessage(state.movies.movie(row)) };
 }
 
 export function catalogInfo(state: CatalogState) {

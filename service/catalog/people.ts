@@ -29,7 +29,7 @@ export function actor(state: CatalogState, req: { name?: string }) {
 
 export function director(state: CatalogState, req: { name?: string }) {
   const name = requireText(req.name, 'name', NAME_HELP);
-  const { tables } = state;
+  const { tables, movies } = state;
   const s = tables.directors.get(normalizeKey(name));
   if (!s) {
     throw notFound(
@@ -42,13 +42,13 @@ export function director(state: CatalogState, req: { name?: string }) {
     name: s.name,
     filmCount: s.films.length,
     totalReturn: s.totalReturn,
-    films: s.films.map((m) => ({
-      id: m.id,
-      title: m.title,
-      releaseDate: m.releaseDate,
-      returnRatio: m.return,
-      budget: m.budget,
-      revenue: m.revenue,
+    films: Array.from(s.films, (row) => ({
+      id: movies.id[row],
+      title: movies.title(row),
+      releaseDate: movies.releaseDate(row),
+      returnRatio: movies.returnRatio[row],
+      budget: movies.budget[row],
+      revenue: movies.revenue[row],
     })),
     catalogMoviesWithCredits: tables.moviesWithCredits,
   };

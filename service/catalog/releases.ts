@@ -1,11 +1,10 @@
-import type { Movie } from '../../pipeline/types.js';
 import { invalidArgument } from '../errors.js';
 import { MONTHS, WEEKDAYS, type NamedNumbers } from '../normalize/intl.js';
 import { normalizeKey } from '../normalize/text.js';
 import { Suggester } from '../normalize/fuzzy.js';
 import type { CatalogState } from '../state.js';
 import { page, requireText } from '../validate.js';
-import { movieRef } from './messages.js';
+import { movieRefAt } from './messages.js';
 
 interface PageRequest {
   limit?: number;
@@ -35,21 +34,21 @@ export function parseNamedNumber(raw: unknown, field: string, table: NamedNumber
   });
 }
 
-function pageOf(list: readonly Movie[], req: PageRequest) {
+function pageOf(state: CatalogState, list: Int32Array, req: PageRequest) {
   const { limit, offset } = page(req);
-  const movies = list.slice(offset, offset + limit).map(movieRef);
+  const movies = Array.from(list.subarray(offset, offset + limit), (row) => movieRefAt(state.movies, row));
   const next = offset + limit;
   return { count: list.length, movies, nextOffset: next < list.length ? next : 0 };
 }
 
 export function releasesByMonth(state: CatalogState, req: { month?: string } & PageRequest) {
   const month = parseNamedNumber(req.month, 'month', MONTHS, MONTH_HELP, monthSuggester);
-  const p = pageOf(state.tables.byMonth[month], req);
+  const p = pageOf(state, state.tables.byMonth[month], req);
   return { month, monthNameEn: MONTHS.en[month], monthNameEs: MONTHS.es[month], ...p };
 }
 
 export function releasesByWeekday(state: CatalogState, req: { weekday?: string } & PageRequest) {
   const weekday = parseNamedNumber(req.weekday, 'weekday', WEEKDAYS, WEEKDAY_HELP, weekdaySuggester);
-  const p = pageOf(state.tables.byWeekday[weekday], req);
+  const p = pageOf(state, state.tables.byWeekday[weekday], req);
   return { weekday, weekdayNameEn: WEEKDAYS.en[weekday], weekdayNameEs: WEEKDAYS.es[weekday], ...p };
 }

@@ -3,6 +3,7 @@ import { ambiguous, invalidArgument, notFound } from '../errors.js';
 import { normalizeKey } from '../normalize/text.js';
 import type { CatalogState } from '../state.js';
 import { intIn, MAX_TEXT } from '../validate.js';
+import { rowsTitled } from './tables.js';
 
 /** The fields every title query shares (TitleScore, TitleVotes, ..., SimilarMovies). */
 export interface TitleRef {
@@ -19,7 +20,7 @@ export const MAX_YEAR = 2200;
 export const MAX_ID = 2_000_000_000;
 
 /** "Toy Story (1995, id 862)" */
-export function describeMovie(m: Movie): string {
+export function describeMovie(m: Pick<Movie, 'id' | 'title' | 'releaseYear'>): string {
   return `${m.title} (${m.releaseYear || 'no year'}, id ${m.id})`;
 }
 
@@ -31,7 +32,12 @@ export function describeMovie(m: Movie): string {
  * that exist).
  */
 export function resolveTitle(state: CatalogState, ref: TitleRef): Movie {
-  const { tables } = state;
+  return state.movies.movie(resolveRow(state, ref));
+}
+
+/** resolveTitle's row in the catalog columns (for answers that need a few fields, not the whole Movie). */
+export function resolveRow(state: CatalogState, ref: TitleRef): number {
+  const { tables, movies } = state;
   const id = intIn(ref.id ?? 0, 'id', 1, MAX_ID, 'not given');
   const year = intIn(ref.year ?? 0, 'year', MIN_YEAR, MAX_YEAR, 'any year');
   const title = typeof ref.title === 'string' ? ref.title.trim() : '';
@@ -41,19 +47,20 @@ export function resolveTitle(state: CatalogState, ref: TitleRef): Movie {
   const key = normalizeKey(title);
 
   if (id > 0) {
-    const m = tables.byId.get(id);
-    if (!m) throw notFound(`no movie has id ${id}`, [], 'ID_NOT_FOUND');
-    if (key && normalizeKey(m.title) !== key) {
-      throw invalidArgument(`id ${id} is ${JSON.stringify(m.title)}, not ${JSON.stringify(title)}; give the id alone or a matching title`, {
+    const row = movies.rowOf(id);
+    if (row < 0) throw notFound(`no movie has id ${id}`, [], 'ID_NOT_FOUND');
+    const movieTitle = movies.title(row);
+    if (key && normalizeKey(movieTitle) !== key) {
+      throw invalidArgument(`id ${id} is ${JSON.stringify(movieTitle)}, not ${JSON.stringify(title)}; give the id alone or a matching title`, {
         reason: 'ID_TITLE_MISMATCH',
       });
     }
-    if (year && m.releaseYear !== year) {
-      throw invalidArgument(`id ${id} (${JSON.stringify(m.title)}) was released in ${m.releaseYear}, not ${year}`, {
+    if (year && movies.releaseYear[row] !== year) {
+      throw invalidArgument(`id ${id} (${JSON.stringify(movieTitle)}) was released in ${movies.releaseYear[row]}, not ${year}`, {
         reason: 'ID_YEAR_MISMATCH',
       });
     }
-    return m;
+    return row;
   }
   if (!key) {
     throw invalidArgument('title is required (or id): the movie title, optionally with year to tell apart movies sharing it', {
@@ -61,24 +68,25 @@ export function resolveTitle(state: CatalogState, ref: TitleRef): Movie {
     });
   }
 
-  const candidates = tables.titles.get(key);
-  if (!candidates) {
+  const candidates = rowsTitled(movies, tables, key);
+  if (candidates.length === 0) {
     const suggestions = tables.titleSuggester.suggest(title);
     throw notFound(`no movie titled ${JSON.stringify(title)}`, suggestions, 'TITLE_NOT_FOUND');
   }
-  const matching = year ? candidates.filter((m) => m.releaseYear === year) : candidates;
+  const matching = year ? candidates.filter((row) => movies.releaseYear[row] === year) : candidates;
   if (matching.length === 1) return matching[0];
+  const describe = (row: number) => describeMovie({ id: movies.id[row], title: movies.title(row), releaseYear: movies.releaseYear[row] });
   if (matching.length === 0) {
     throw notFound(
-      `no movie titled ${JSON.stringify(candidates[0].title)} was released in ${year}`,
-      candidates.map(describeMovie),
+      `no movie titled ${JSON.stringify(movies.title(candidates[0]))} was released in ${year}`,
+      candidates.map(describe),
       'TITLE_NOT_IN_YEAR',
     );
   }
   const how = year ? 'pass id to pick one' : 'pass year (or id) to pick one';
   throw ambiguous(
-    `${matching.length} movies are titled ${JSON.stringify(matching[0].title)}${year ? ` in ${year}` : ''}; ${how}`,
-    matching.map(describeMovie),
+    `${matching.length} movies are titled ${JSON.stringify(movies.title(matching[0]))}${year ? ` in ${year}` : ''}; ${how}`,
+    matching.map(describe),
     'AMBIGUOUS_TITLE',
   );
 }

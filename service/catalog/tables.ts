@@ -1,7 +1,10 @@
-import type { Movie } from '../../pipeline/types.js';
+import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import { Suggester } from '../normalize/fuzzy.js';
 import { CodeNames, isoWeekday } from '../normalize/intl.js';
 import { normalizeKey } from '../normalize/text.js';
+
+// Tables refer to movies by their row in the catalog's columns (MovieColumns): lists are Int32Arrays
+// of rows, not arrays of objects, so a million-movie catalog stays a few large buffers.
 
 /** A person's aggregated acting record (films they directed excluded). */
 export interface ActorStats {
@@ -14,16 +17,16 @@ export interface ActorStats {
 
 export interface DirectorStats {
   name: string;
-  /** oldest first */
-  films: Movie[];
+  /** rows, oldest first */
+  films: Int32Array;
   totalReturn: number;
 }
 
 export interface CollectionStats {
   id: number;
   name: string;
-  /** oldest first */
-  movies: Movie[];
+  /** rows, oldest first */
+  movies: Int32Array;
   totalRevenue: number;
 }
 
@@ -38,14 +41,14 @@ export interface CompanyStats {
  * Maps are keyed by normalizeKey() of the name.
  */
 export interface CatalogTables {
-  byId: Map<number, Movie>;
-  /** title key -> movies with that title, oldest first */
-  titles: Map<string, Movie[]>;
+  /** rows sorted by (hash of the title key, release date, id): see rowsTitled */
+  titleHashes: Uint32Array;
+  titleRows: Int32Array;
   titleSuggester: Suggester;
-  /** index 1-12 -> movies released in that month, most popular first */
-  byMonth: Movie[][];
-  /** index 1-7 (ISO, 1 = Monday) -> movies released on that weekday, most popular first */
-  byWeekday: Movie[][];
+  /** index 1-12 -> rows released in that month, most popular first */
+  byMonth: Int32Array[];
+  /** index 1-7 (ISO, 1 = Monday) -> rows released on that weekday, most popular first */
+  byWeekday: Int32Array[];
   actors: Map<string, ActorStats>;
   actorSuggester: Suggester;
   directors: Map<string, DirectorStats>;
@@ -66,8 +69,6 @@ export interface CatalogTables {
   moviesWithCredits: number;
 }
 
-const byPopularity = (a: Movie, b: Movie) => b.popularity - a.popularity || a.id - b.id;
-const byDate = (a: Movie, b: Movie) => (a.releaseDate < b.releaseDate ? -1 : a.releaseDate > b.releaseDate ? 1 : a.id - b.id);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -75,67 +76,119 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * event loop every CHUNK movies/names so a load delays calls by milliseconds, not seconds.
  */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const CHUNK = 512;
+const CHUNK = 4096;
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/** FNV-1a over UTF-16 units: the title lookup's key, checked against the real title on a hit. */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
-export async function buildTables(movies: readonly Movie[]): Promise<CatalogTables> {
-  const byId = new Map<number, Movie>();
-  const titles = new Map<string, Movie[]>();
-  const byMonth: Movie[][] = Array.from({ length: 13 }, () => []);
-  const byWeekday: Movie[][] = Array.from({ length: 8 }, () => []);
-  const languageCounts = new Map<string, number>();
-  const countryCounts = new Map<string, number>();
-  const countryNames = new Map<string, string[]>();
-  const spokenNames = new Map<string, string[]>();
-  const titlePopularity = new Map<string, number>();
-  let k = 0;
-  for (const m of movies) {
-    if (++k % CHUNK === 0) await yieldToLoop();
-    byId.set(m.id, m);
-    push(titles, normalizeKey(m.title), m);
-    titlePopularity.set(m.title, Math.max(titlePopularity.get(m.title) ?? 0, m.popularity));
-    if (DATE_RE.test(m.releaseDate)) {
-      byMonth[Number(m.releaseDate.slice(5, 7))]?.push(m);
-      byWeekday[isoWeekday(m.releaseDate)]?.push(m);
-    }
-    if (m.originalLanguage) languageCounts.set(m.originalLanguage, (languageCounts.get(m.originalLanguage) ?? 0) + 1);
-    const seen = new Set<string>();
-    for (const c of m.productionCountries) {
-      const code = c.code.toUpperCase();
-      if (!code || seen.has(code)) continue;
-      seen.add(code);
-      countryCounts.set(code, (countryCounts.get(code) ?? 0) + 1);
-      const names = countryNames.get(code) ?? [];
-      if (c.name && !names.includes(c.name)) countryNames.set(code, [...names, c.name]);
-    }
-    for (const l of m.spokenLanguages) {
-      const names = spokenNames.get(l.code) ?? [];
-      if (/\p{L}/u.test(l.name) && !names.includes(l.name)) spokenNames.set(l.code, [...names, l.name]);
-    }
+/** Row orders every table shares: by release date (then id), by popularity (then id). */
+export class RowOrder {
+  /** per release-date dictionary code: its rank among the dates */
+  readonly dateRank: Int32Array;
+  constructor(private readonly movies: MovieColumns) {
+    const dates = movies.releaseDates.values;
+    const order = dates.map((_, i) => i).sort((a, b) => (dates[a] < dates[b] ? -1 : dates[a] > dates[b] ? 1 : 0));
+    this.dateRank = new Int32Array(dates.length);
+    order.forEach((code, rank) => (this.dateRank[code] = rank));
   }
-  for (const list of titles.values()) list.sort(byDate);
-  for (const list of byMonth) list.sort(byPopularity);
-  for (const list of byWeekday) list.sort(byPopularity);
+  readonly byDate = (a: number, b: number): number => {
+    const c = this.movies.releaseDates.codes;
+    return this.dateRank[c[a]] - this.dateRank[c[b]] || this.movies.id[a] - this.movies.id[b];
+  };
+  readonly byPopularity = (a: number, b: number): number => {
+    const m = this.movies;
+    return m.popularity[b] - m.popularity[a] || m.id[a] - m.id[b];
+  };
+}
+
+/** Rows whose normalized title is `key`, oldest first. */
+export function rowsTitled(movies: MovieColumns, tables: CatalogTables, key: string): number[] {
+  const h = keyHash(key);
+  const hs = tables.titleHashes;
+  let lo = 0;
+  let hi = hs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hs[mid] < h) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: number[] = [];
+  for (let i = lo; i < hs.length && hs[i] === h; i++) {
+    const row = tables.titleRows[i];
+    if (normalizeKey(movies.title(row)) === key) out.push(row);
+  }
+  return out;
+}
+
+function sortedRows(rows: number[], cmp: (a: number, b: number) => number): Int32Array {
+  return Int32Array.from(rows).sort(cmp);
+}
+
+export async function buildTables(movies: MovieColumns): Promise<CatalogTables> {
+  const n = movies.length;
+  const order = new RowOrder(movies);
+  const hashes = new Uint32Array(n);
+  const titlePopularity = new Map<string, number>();
+  for (let row = 0; row < n; row++) {
+    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    const title = movies.title(row);
+    hashes[row] = keyHash(normalizeKey(title));
+    const p = movies.popularity[row];
+    if (!(titlePopularity.get(title)! >= p)) titlePopularity.set(title, p);
+  }
+  const titleRows = new Int32Array(n);
+  for (let i = 0; i < n; i++) titleRows[i] = i;
+  titleRows.sort((a, b) => hashes[a] - hashes[b] || order.byDate(a, b));
+  const titleHashes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) titleHashes[i] = hashes[titleRows[i]];
   await yieldToLoop();
+
+  // months and weekdays per distinct date, then rows by month / weekday
+  const dates = movies.releaseDates;
+  const monthOf = new Int8Array(dates.values.length);
+  const weekdayOf = new Int8Array(dates.values.length);
+  dates.values.forEach((d, code) => {
+    if (!DATE_RE.test(d)) return;
+    monthOf[code] = Number(d.slice(5, 7));
+    weekdayOf[code] = isoWeekday(d);
+  });
+  const months: number[][] = Array.from({ length: 13 }, () => []);
+  const weekdays: number[][] = Array.from({ length: 8 }, () => []);
+  for (let row = 0; row < n; row++) {
+    const code = dates.codes[row];
+    if (monthOf[code] > 0) months[monthOf[code]]?.push(row);
+    if (weekdayOf[code] > 0) weekdays[weekdayOf[code]]?.push(row);
+  }
+  const byMonth = months.map((rows) => sortedRows(rows, order.byPopularity));
+  const byWeekday = weekdays.map((rows) => sortedRows(rows, order.byPopularity));
+  await yieldToLoop();
+
+  const languageCounts = new Map<string, number>();
+  const perLanguage = new Int32Array(movies.languages.values.length);
+  for (let row = 0; row < n; row++) perLanguage[movies.languages.codes[row]]++;
+  movies.languages.values.forEach((code, i) => {
+    if (code && perLanguage[i] > 0) languageCounts.set(code, (languageCounts.get(code) ?? 0) + perLanguage[i]);
+  });
+  const { countryCounts, countryNames, spokenNames } = await regions(movies);
 
   const titleSuggester = await Suggester.build(
     [...titlePopularity.entries()].sort((a, b) => b[1] - a[1]).map(([t]) => t),
     (t) => titlePopularity.get(t) ?? 0,
   );
-  const people = await buildPeople(movies);
+  titlePopularity.clear();
+  const people = await buildPeople(movies, order);
   const languages = new CodeNames('language', languageCounts, spokenNames);
   const countries = new CodeNames('region', countryCounts, countryNames);
   await yieldToLoop();
-  const groups = await buildGroups(movies);
+  const groups = await buildGroups(movies, order);
 
   return {
-    byId,
-    titles,
+    titleHashes,
+    titleRows,
     titleSuggester,
     byMonth,
     byWeekday,
@@ -150,51 +203,93 @@ export async function buildTables(movies: readonly Movie[]): Promise<CatalogTabl
   };
 }
 
-async function buildPeople(movies: readonly Movie[]) {
+/** Production countries (counted once per movie, by upper-case code) and the names of spoken languages. */
+async function regions(movies: MovieColumns) {
+  const countryCounts = new Map<string, number>();
+  const countryNames = new Map<string, string[]>();
+  const spokenNames = new Map<string, string[]>();
+  const cc = movies.lists.production_country_codes;
+  const cn = movies.lists.production_country_names;
+  const upper = cc.values.map((c) => c.toUpperCase());
+  const pairs = new Set<number>();
+  const seen = new Set<string>();
+  for (let row = 0; row < movies.length; row++) {
+    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    seen.clear();
+    for (let i = cc.offsets[row]; i < cc.offsets[row + 1]; i++) {
+      const code = upper[cc.codes[i]];
+      if (!code || seen.has(code)) continue;
+      seen.add(code);
+      countryCounts.set(code, (countryCounts.get(code) ?? 0) + 1);
+      pairs.add(cc.codes[i] * cn.values.length + cn.codes[i]);
+    }
+  }
+  for (const p of pairs) {
+    const code = upper[Math.floor(p / cn.values.length)];
+    const name = cn.values[p % cn.values.length];
+    const names = countryNames.get(code) ?? [];
+    if (name && !names.includes(name)) countryNames.set(code, [...names, name]);
+  }
+  const sc = movies.lists.spoken_language_codes;
+  const sn = movies.lists.spoken_language_names;
+  const spoken = new Set<number>();
+  for (let i = 0; i < sc.codes.length; i++) spoken.add(sc.codes[i] * sn.values.length + sn.codes[i]);
+  for (const p of spoken) {
+    const code = sc.values[Math.floor(p / sn.values.length)];
+    const name = sn.values[p % sn.values.length];
+    const names = spokenNames.get(code) ?? [];
+    if (/\p{L}/u.test(name) && !names.includes(name)) spokenNames.set(code, [...names, name]);
+  }
+  return { countryCounts, countryNames, spokenNames };
+}
+
+async function buildPeople(movies: MovieColumns, order: RowOrder) {
   const actors = new Map<string, ActorStats>();
-  const directors = new Map<string, DirectorStats>();
-  // The same names recur across films: normalize each distinct spelling once.
-  const keyCache = new Map<string, string>();
-  const keyOf = (name: string) => {
-    let key = keyCache.get(name);
-    if (key === undefined) keyCache.set(name, (key = normalizeKey(name)));
-    return key;
-  };
+  const directors = new Map<string, DirectorStats & { rows: number[] }>();
+  const cast = movies.lists.cast;
+  const crew = movies.lists.directors;
+  // every distinct spelling normalized once
+  const castKeys = cast.values.map(normalizeKey);
+  const crewKeys = crew.values.map(normalizeKey);
   let moviesWithCredits = 0;
-  let k = 0;
-  for (const m of movies) {
-    if (++k % CHUNK === 0) await yieldToLoop();
-    if (m.hasCredits) moviesWithCredits++;
-    const directorKeys = new Set<string>();
-    for (const d of m.directors) {
-      const key = keyOf(d);
+  const directorKeys = new Set<string>();
+  const actorKeys = new Set<string>();
+  for (let row = 0; row < movies.length; row++) {
+    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (movies.hasCredits(row)) moviesWithCredits++;
+    const ret = movies.returnRatio[row];
+    directorKeys.clear();
+    for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) {
+      const key = crewKeys[crew.codes[i]];
       if (!key || directorKeys.has(key)) continue;
       directorKeys.add(key);
       let s = directors.get(key);
-      if (!s) directors.set(key, (s = { name: d, films: [], totalReturn: 0 }));
-      s.films.push(m);
-      s.totalReturn += m.return;
+      if (!s) directors.set(key, (s = { name: crew.values[crew.codes[i]], films: new Int32Array(0), rows: [], totalReturn: 0 }));
+      s.rows.push(row);
+      s.totalReturn += ret;
     }
-    const castKeys = new Set<string>();
-    for (const a of m.cast) {
-      const key = keyOf(a);
-      if (!key || castKeys.has(key)) continue;
-      castKeys.add(key);
+    actorKeys.clear();
+    for (let i = cast.offsets[row]; i < cast.offsets[row + 1]; i++) {
+      const key = castKeys[cast.codes[i]];
+      if (!key || actorKeys.has(key)) continue;
+      actorKeys.add(key);
       let s = actors.get(key);
-      if (!s) actors.set(key, (s = { name: a, films: 0, totalReturn: 0, withKnownReturn: 0, directedExcluded: 0 }));
+      if (!s) actors.set(key, (s = { name: cast.values[cast.codes[i]], films: 0, totalReturn: 0, withKnownReturn: 0, directedExcluded: 0 }));
       if (directorKeys.has(key)) {
         s.directedExcluded++;
         continue;
       }
       s.films++;
-      s.totalReturn += m.return;
-      if (m.return > 0) s.withKnownReturn++;
+      s.totalReturn += ret;
+      if (ret > 0) s.withKnownReturn++;
     }
   }
-  for (const s of directors.values()) s.films.sort(byDate);
-  const weightOf = <T>(map: Map<string, T>, n: (s: T) => number) => (name: string) => {
-    const s = map.get(keyOf(name));
-    return s ? n(s) : 0;
+  const directorStats = new Map<string, DirectorStats>();
+  for (const [key, s] of directors) directorStats.set(key, { name: s.name, films: sortedRows(s.rows, order.byDate), totalReturn: s.totalReturn });
+  directors.clear();
+  const weightOf = <T>(map: Map<string, T>, w: (s: T) => number) => (name: string) => {
+    const s = map.get(normalizeKey(name));
+    return s ? w(s) : 0;
   };
   return {
     actors,
@@ -202,10 +297,10 @@ async function buildPeople(movies: readonly Movie[]) {
       [...actors.values()].map((s) => s.name),
       weightOf(actors, (s) => s.films),
     ),
-    directors,
+    directors: directorStats,
     directorSuggester: await Suggester.build(
-      [...directors.values()].map((s) => s.name),
-      weightOf(directors, (s) => s.films.length),
+      [...directorStats.values()].map((s) => s.name),
+      weightOf(directorStats, (s) => s.films.length),
     ),
     moviesWithCredits,
   };
@@ -213,35 +308,41 @@ async function buildPeople(movies: readonly Movie[]) {
 
 const COLLECTION_SUFFIX = /\s+(collection|coleccion|saga|trilogy|series)$/;
 
-async function buildGroups(movies: readonly Movie[]) {
-  const byCollectionId = new Map<number, CollectionStats>();
+async function buildGroups(movies: MovieColumns, order: RowOrder) {
+  const byCollectionId = new Map<number, Omit<CollectionStats, 'movies'> & { rows: number[] }>();
   const companies = new Map<string, CompanyStats>();
-  let k = 0;
-  for (const m of movies) {
-    if (++k % CHUNK === 0) await yieldToLoop();
-    if (m.collection && m.collection.name) {
-      let s = byCollectionId.get(m.collection.id);
-      if (!s) byCollectionId.set(m.collection.id, (s = { id: m.collection.id, name: m.collection.name, movies: [], totalRevenue: 0 }));
-      s.movies.push(m);
-      s.totalRevenue += m.revenue;
+  const co = movies.lists.production_companies;
+  const companyKeys = co.values.map(normalizeKey);
+  const seen = new Set<string>();
+  for (let row = 0; row < movies.length; row++) {
+    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    const revenue = movies.revenue[row];
+    const cid = movies.collectionId(row);
+    const cname = cid >= 0 ? movies.collectionName(row) : '';
+    if (cname) {
+      let s = byCollectionId.get(cid);
+      if (!s) byCollectionId.set(cid, (s = { id: cid, name: cname, rows: [], totalRevenue: 0 }));
+      s.rows.push(row);
+      s.totalRevenue += revenue;
     }
-    const seen = new Set<string>();
-    for (const c of m.productionCompanies) {
-      const key = normalizeKey(c);
+    seen.clear();
+    for (let i = co.offsets[row]; i < co.offsets[row + 1]; i++) {
+      const key = companyKeys[co.codes[i]];
       if (!key || seen.has(key)) continue;
       seen.add(key);
       let s = companies.get(key);
-      if (!s) companies.set(key, (s = { name: c, count: 0, totalRevenue: 0 }));
+      if (!s) companies.set(key, (s = { name: co.values[co.codes[i]], count: 0, totalRevenue: 0 }));
       s.count++;
-      s.totalRevenue += m.revenue;
+      s.totalRevenue += revenue;
     }
   }
   // Exact names first (the bigger collection wins a shared name), then short aliases
   // ("Toy Story" for "Toy Story Collection") where they do not clash with a real name.
   const collections = new Map<string, CollectionStats>();
-  const all = [...byCollectionId.values()].sort((a, b) => b.movies.length - a.movies.length || a.id - b.id);
+  const all: CollectionStats[] = [...byCollectionId.values()]
+    .map(({ rows, ...s }) => ({ ...s, movies: sortedRows(rows, order.byDate) }))
+    .sort((a, b) => b.movies.length - a.movies.length || a.id - b.id);
   for (const s of all) {
-    s.movies.sort(byDate);
     const key = normalizeKey(s.name);
     if (!collections.has(key)) collections.set(key, s);
   }

@@ -1,8 +1,8 @@
 // RatingsService: pure functions of (state, request).
 import { normalizeKey } from '../../pipeline/normalize.js';
-import type { Movie } from '../../pipeline/types.js';
-import { movieRef } from '../catalog/messages.js';
-import { resolveTitle, type TitleRef } from '../catalog/resolve-title.js';
+import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
+import { movieRef, movieRefAt } from '../catalog/messages.js';
+import { resolveRow, resolveTitle, type TitleRef } from '../catalog/resolve-title.js';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { watchOptions } from '../platforms/messages.js';
 import { PLATFORMS_EXTENSION } from '../platforms/queries.js';
@@ -87,15 +87,39 @@ function filtersOf(req: { genre?: string; yearFrom?: number; yearTo?: number }):
   return { genre, from, to };
 }
 
-const passes = (m: Movie, f: Filters) =>
-  (!f.genre || m.genres.some((g) => normalizeKey(g) === f.genre)) && (!f.from || m.releaseYear >= f.from) && (!f.to || m.releaseYear <= f.to);
+/** Whether a catalog row passes the filters: the genre by its dictionary codes, the years by the column. */
+function rowFilter(movies: MovieColumns, f: Filters): (row: number) => boolean {
+  const g = movies.lists.genres;
+  const wanted = f.genre ? new Set(g.values.flatMap((name, code) => (normalizeKey(name) === f.genre ? [code] : []))) : null;
+  return (row) => {
+    const year = movies.releaseYear[row];
+    if ((f.from && year < f.from) || (f.to && year > f.to)) return false;
+    if (!wanted) return true;
+    for (let i = g.offsets[row]; i < g.offsets[row + 1]; i++) if (wanted.has(g.codes[i])) return true;
+    return false;
+  };
+}
 
 function checkGenre(state: CatalogState, f: Filters): void {
   if (!f.genre) return;
-  const all = new Set(state.movies.flatMap((m) => m.genres));
+  const all = new Set(state.movies.lists.genres.values);
   if (![...all].some((g) => normalizeKey(g) === f.genre)) {
     throw invalidArgument(`no movie has the genre ${JSON.stringify(f.genre)}; genres: ${[...all].sort().join(', ')}`, { reason: 'UNKNOWN_GENRE' });
   }
+}
+
+/** The best `k` of rows 0..n-1 that pass, by `cmp` (a bounded insertion list: k is at most 50). */
+function topRows(n: number, k: number, passes: (row: number) => boolean, cmp: (a: number, b: number) => number): number[] {
+  const best: number[] = [];
+  for (let row = 0; row < n; row++) {
+    if (best.length === k && cmp(row, best[k - 1]) >= 0) continue;
+    if (!passes(row)) continue;
+    let at = best.length;
+    while (at > 0 && cmp(row, best[at - 1]) < 0) at--;
+    best.splice(at, 0, row);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 export function recommendForUser(
@@ -106,7 +130,14 @@ export function recommendForUser(
   const f = filtersOf(req);
   checkGenre(state, f);
   const platforms = state.ext.get(PLATFORMS_EXTENSION) as PlatformTables | undefined;
-  const entry = (m: Movie, extra: { predictedRating?: number; similarity?: number }) => ({ movie: movieRef(m), ...extra, genres: m.genres, watch: watchOptions(m.id, platforms) });
+  const { movies } = state;
+  const passes = rowFilter(movies, f);
+  const entry = (row: number, extra: { predictedRating?: number; similarity?: number }) => ({
+    movie: movieRefAt(movies, row),
+    ...extra,
+    genres: movies.list('genres', row),
+    watch: watchOptions(movies.id[row], platforms),
+  });
   const userId = intIn(req.userId ?? 0, 'user_id', 0, 2_000_000_000);
   const r = state.ext.get(RATINGS_EXTENSION) as RatingsExtensionValue | undefined;
   const s = r && !('missing' in r) ? r : null;
@@ -115,43 +146,43 @@ export function recommendForUser(
   if (s && u !== undefined) {
     const minRatings = intIn(req.minRatings ?? 0, 'min_ratings', 1, 1_000_000, `the default ${DEFAULT_MIN_RATINGS}`) || DEFAULT_MIN_RATINGS;
     const seen = new Set(ratedBy(s, u));
-    const best: [number, Movie, number][] = [];
-    for (const m of state.movies) {
-      const i = s.itemOfTmdb.get(m.id);
-      if (i === undefined || seen.has(i) || s.itemCount[i] < minRatings || !passes(m, f)) continue;
+    const best: [number, number, number][] = [];
+    for (let row = 0; row < movies.length; row++) {
+      const i = s.itemOfTmdb.get(movies.id[row]);
+      if (i === undefined || seen.has(i) || s.itemCount[i] < minRatings || !passes(row)) continue;
       const p = predict(s, u, i);
       const score = rankingScore(p, s.itemCount[i]);
       if (best.length < k || score > best[best.length - 1][0]) {
-        best.push([score, m, p]);
-        best.sort((a, b) => b[0] - a[0] || a[1].id - b[1].id);
+        best.push([score, row, p]);
+        best.sort((a, b) => b[0] - a[0] || movies.id[a[1]] - movies.id[b[1]]);
         if (best.length > k) best.pop();
       }
     }
     return {
       userId,
       strategy: 'ratings model',
-      movies: best.map(([, m, p]) => entry(m, { predictedRating: round(p) })),
+      movies: best.map(([, row, p]) => entry(row, { predictedRating: round(p) })),
       ...userContext(s, u),
       note: `movies of this catalog the user has not rated, with at least ${minRatings} ratings, ranked by predicted rating + ln(1 + ratings of the movie)`,
     };
   }
 
   // a new user: from the movies they name (liked, disliked), else the most popular
-  const liked = (req.liked ?? []).map((x) => resolveTitle(state, x));
-  const disliked = (req.disliked ?? []).map((x) => resolveTitle(state, x));
+  const liked = (req.liked ?? []).map((x) => resolveRow(state, x));
+  const disliked = (req.disliked ?? []).map((x) => resolveRow(state, x));
   const who = userId ? `user ${userId} is not in the ratings` : 'no user id';
   if (liked.length === 0 && disliked.length === 0) {
-    const movies = [...state.movies].filter((m) => passes(m, f)).sort((a, b) => b.popularity - a.popularity || a.id - b.id).slice(0, k);
-    return { userId, strategy: 'popular: nothing to go on', movies: movies.map((m) => entry(m, {})), note: `${who} and no movies were named: the most popular movies; name liked movies for a personal answer` };
+    const popular = topRows(movies.length, k, passes, (a, b) => movies.popularity[b] - movies.popularity[a] || movies.id[a] - movies.id[b]);
+    return { userId, strategy: 'popular: nothing to go on', movies: popular.map((row) => entry(row, {})), note: `${who} and no movies were named: the most popular movies; name liked movies for a personal answer` };
   }
   const rec = state.ext.get(RECOMMEND_EXTENSION) as RecommendState | undefined;
   if (!rec || rec.kind !== 'ready') throw failedPrecondition(rec?.kind === 'missing' ? rec.message : 'the similarity index is not loaded', 'NO_INDEX');
-  const vec = (m: Movie) => {
-    const row = rec.rowOf.get(m.id);
-    if (row === undefined) throw failedPrecondition(`movie ${m.id} is not in the similarity index of version ${state.version}`, 'NOT_INDEXED');
-    return rec.index.getPoint(row);
+  const vec = (row: number) => {
+    const label = rec.labelOf[row];
+    if (label < 0) throw failedPrecondition(`movie ${movies.id[row]} is not in the similarity index of version ${state.version}`, 'NOT_INDEXED');
+    return rec.index.getPoint(label);
   };
-  const avg = (ms: Movie[]) => {
+  const avg = (ms: number[]) => {
     const out = new Array<number>(rec.meta.dims).fill(0);
     for (const m of ms) vec(m).forEach((x, d) => (out[d] += x / ms.length));
     return out;
@@ -160,17 +191,16 @@ export function recommendForUser(
   const pos = liked.length ? avg(liked) : new Array<number>(rec.meta.dims).fill(0);
   const neg = disliked.length ? avg(disliked) : null;
   const target = neg ? pos.map((x, d) => x + (x - neg[d])) : pos;
-  const named = new Set([...liked, ...disliked].map((m) => m.id));
+  const named = new Set([...liked, ...disliked]);
   const allowed = (label: number) => {
-    const m = rec.movieAt[label];
-    return !!m && !named.has(m.id) && passes(m, f);
+    const row = rec.rowAt[label] ?? -1;
+    return row >= 0 && !named.has(row) && passes(row);
   };
   const res = rec.index.searchKnn(target, Math.min(k, rec.meta.count), allowed);
-  const movies = res.neighbors.map((label, j) => entry(rec.movieAt[label], { similarity: Math.round((1 - res.distances[j]) * 1e6) / 1e6 }));
   return {
     userId,
     strategy: 'content: from the movies named',
-    movies,
+    movies: res.neighbors.map((label, j) => entry(rec.rowAt[label], { similarity: Math.round((1 - res.distances[j]) * 1e6) / 1e6 })),
     note: `${who}: movies closest to ${liked.length} liked${disliked.length ? ` and away from ${disliked.length} disliked` : ''} (embeddings of the catalog)`,
   };
 }

@@ -11,7 +11,6 @@ import { TransformersEmbedder } from '../../pipeline/embedders/transformers.js';
 import type { EmbedderSpec } from '../../pipeline/embedders/types.js';
 import { INDEX_FILES, loadIndex, type KnnIndex, type IndexMeta } from '../../pipeline/index/hnsw.js';
 import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists.js';
-import type { Movie } from '../../pipeline/types.js';
 import type { CatalogExtension, CatalogState } from '../state.js';
 
 export const RECOMMEND_EXTENSION = 'recommend';
@@ -27,9 +26,10 @@ export interface RecommendReady {
   index: KnnIndex;
   meta: IndexMeta;
   embedder: EmbedderSpec;
-  /** the movie at each index label (label = embedding row) */
-  movieAt: Movie[];
-  rowOf: Map<number, number>;
+  /** per index label (= embedding row): the movie's catalog row, -1 when the catalog lacks it */
+  rowAt: Int32Array;
+  /** per catalog row: its index label, -1 when not indexed */
+  labelOf: Int32Array;
   query: QueryEmbedder;
   /** each movie's precomputed similar list (null for versions built before they existed) */
   lists: SimilarLists | null;
@@ -107,23 +107,24 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
           message: `catalog version ${loaded.version} has an index that does not match its embeddings: ${REBUILD}`,
         };
       }
-      const movieAt: Movie[] = [];
-      const rowOf = new Map<number, number>();
-      emb.ids.forEach((id, row) => {
-        const m = state.tables.byId.get(id);
-        if (m) {
-          movieAt[row] = m;
-          rowOf.set(id, row);
-        }
+      const rowAt = new Int32Array(emb.ids.length).fill(-1);
+      const labelOf = new Int32Array(state.movies.length).fill(-1);
+      let indexed = 0;
+      emb.ids.forEach((id, label) => {
+        const row = state.movies.rowOf(id);
+        if (row < 0) return;
+        rowAt[label] = row;
+        labelOf[row] = label;
+        indexed++;
       });
-      if (rowOf.size !== state.movies.length) {
-        log.warn({ version: loaded.version, indexed: rowOf.size, movies: state.movies.length }, 'index and catalog differ in size');
+      if (indexed !== state.movies.length) {
+        log.warn({ version: loaded.version, indexed, movies: state.movies.length }, 'index and catalog differ in size');
       }
       const query = await queryEmbedder(dir, emb.embedder);
       if (query.kind === 'unavailable') log.warn({ version: loaded.version, error: query.error }, 'SearchMovies unavailable');
       const lists = existsSync(path.join(dir, SIMILAR_FILES.bin)) ? await readSimilarLists(dir) : null;
       if (lists && lists.count !== emb.count) throw new Error(`version ${loaded.version}: similar lists cover ${lists.count} movies, the embeddings ${emb.count}`);
-      return { kind: 'ready', index, meta, embedder: emb.embedder, movieAt, rowOf, query, lists };
+      return { kind: 'ready', index, meta, embedder: emb.embedder, rowAt, labelOf, query, lists };
     },
   };
 }

@@ -1,7 +1,6 @@
 // SimilarMovies and SearchMovies: pure functions of (state, request).
-import type { Movie } from '../../pipeline/types.js';
-import { resolveTitle, type TitleRef } from '../catalog/resolve-title.js';
-import { movieRef } from '../catalog/messages.js';
+import { resolveRow, type TitleRef } from '../catalog/resolve-title.js';
+import { movieRefAt } from '../catalog/messages.js';
 import { watchOptions } from '../platforms/messages.js';
 import { PLATFORMS_EXTENSION } from '../platforms/queries.js';
 import type { PlatformTables } from '../platforms/tables.js';
@@ -25,49 +24,56 @@ function ready(state: CatalogState): RecommendReady {
   return r;
 }
 
-function scored(state: CatalogState, m: Movie, score: number) {
+/** A catalog row as an answer entry. */
+function scored(state: CatalogState, row: number, score: number) {
   const platforms = state.ext.get(PLATFORMS_EXTENSION) as PlatformTables | undefined;
-  return { movie: movieRef(m), score: Math.round(score * 1e6) / 1e6, genres: m.genres, watch: watchOptions(m.id, platforms) };
+  const { movies } = state;
+  return {
+    movie: movieRefAt(movies, row),
+    score: Math.round(score * 1e6) / 1e6,
+    genres: movies.list('genres', row),
+    watch: watchOptions(movies.id[row], platforms),
+  };
 }
 
-/** Nearest labels of a vector, best first, as (movie, cosine) pairs, skipping `skipRow`. */
-function nearest(r: RecommendReady, vector: number[], k: number, skipRow = -1): { m: Movie; score: number }[] {
-  const want = Math.min(k + (skipRow >= 0 ? 1 : 0), r.meta.count);
+/** Nearest labels of a vector, best first, as (catalog row, cosine) pairs, skipping label `skip`. */
+function nearest(r: RecommendReady, vector: number[], k: number, skip = -1): { row: number; score: number }[] {
+  const want = Math.min(k + (skip >= 0 ? 1 : 0), r.meta.count);
   const res = r.index.searchKnn(vector, want);
-  const out: { m: Movie; score: number }[] = [];
+  const out: { row: number; score: number }[] = [];
   res.neighbors.forEach((label, i) => {
-    const m = r.movieAt[label];
-    if (label === skipRow || !m || out.length >= k) return;
-    out.push({ m, score: 1 - res.distances[i] });
+    const row = r.rowAt[label] ?? -1;
+    if (label === skip || row < 0 || out.length >= k) return;
+    out.push({ row, score: 1 - res.distances[i] });
   });
   return out;
 }
 
-function fromList(r: RecommendReady, row: number, k: number): { m: Movie; score: number }[] {
+function fromList(r: RecommendReady, label: number, k: number): { row: number; score: number }[] {
   const l = r.lists!;
-  const out: { m: Movie; score: number }[] = [];
+  const out: { row: number; score: number }[] = [];
   for (let j = 0; j < l.k && out.length < k; j++) {
-    const label = l.rows[row * l.k + j];
-    if (label < 0) break;
-    const m = r.movieAt[label];
-    if (m) out.push({ m, score: l.scores[row * l.k + j] });
+    const other = l.rows[label * l.k + j];
+    if (other < 0) break;
+    const row = r.rowAt[other] ?? -1;
+    if (row >= 0) out.push({ row, score: l.scores[label * l.k + j] });
   }
   return out;
 }
 
 export function similarMovies(state: CatalogState, req: TitleRef & { k?: number }) {
   const k = kOf(req.k);
-  const movie = resolveTitle(state, req);
+  const row = resolveRow(state, req);
   const r = ready(state);
-  const row = r.rowOf.get(movie.id);
-  if (row === undefined) {
-    throw failedPrecondition(`movie ${movie.id} is not in the similarity index of version ${state.version}`, 'NOT_INDEXED');
+  const label = r.labelOf[row];
+  if (label < 0) {
+    throw failedPrecondition(`movie ${state.movies.id[row]} is not in the similarity index of version ${state.version}`, 'NOT_INDEXED');
   }
   // a lookup in the version's precomputed list (reranked); versions without one search the graph
-  const similar = r.lists ? fromList(r, row, k) : nearest(r, r.index.getPoint(row), k, row);
+  const similar = r.lists ? fromList(r, label, k) : nearest(r, r.index.getPoint(label), k, label);
   return {
-    movie: movieRef(movie),
-    similar: similar.map((s) => scored(state, s.m, s.score)),
+    movie: movieRefAt(state.movies, row),
+    similar: similar.map((s) => scored(state, s.row, s.score)),
     embedder: r.embedder.id,
     version: state.version,
   };
@@ -92,5 +98,5 @@ export async function searchMovies(state: CatalogState, req: { query?: string; k
   }
   const v = await q.embedder.embedQuery(text);
   const movies = nearest(r, Array.from(v), k);
-  return { movies: movies.map((s) => scored(state, s.m, s.score)), embedder: r.embedder.id, version: state.version };
+  return { movies: movies.map((s) => scored(state, s.row, s.score)), embedder: r.embedder.id, version: state.version };
 }

@@ -1,5 +1,5 @@
 import { invalidArgument } from '../errors.js';
-import { movieRef } from '../catalog/messages.js';
+import { movieRefAt } from '../catalog/messages.js';
 import { titleRef } from '../platforms/messages.js';
 import { PLATFORMS_EXTENSION } from '../platforms/queries.js';
 import type { PlatformTables } from '../platforms/tables.js';
@@ -43,7 +43,7 @@ export function suggestTitles(state: CatalogState, req: SuggestTitlesRequest) {
   const suggestions = searchTitles(index, words, limit, accept).map((h) => {
     const i = index.item[h.entry];
     const match = h.prefix ? 'prefix' : 'words';
-    return index.kind[h.entry] === MOVIE ? { movie: movieRef(state.movies[i]), match } : { title: titleRef(platforms!.titles[i], platforms!), match };
+    return index.kind[h.entry] === MOVIE ? { movie: movieRefAt(state.movies, i), match } : { title: titleRef(platforms!.titles[i], platforms!), match };
   });
   return { suggestions, version: state.version };
 }

@@ -2,7 +2,7 @@
 // its title. Words are kept once, sorted, each with the entries it appears in, so a prefix is a
 // binary search and a scan of neighbouring words.
 import { normalizeKey } from '../../pipeline/normalize.js';
-import type { Movie } from '../../pipeline/types.js';
+import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import type { PlatformTitle } from '../../pipeline/platforms/types.js';
 import type { PlatformTables } from '../platforms/tables.js';
 
@@ -12,14 +12,13 @@ export const TITLE = 1;
 export interface TitleIndex {
   /** per entry: MOVIE or TITLE */
   kind: Uint8Array;
-  /** per entry: index into state.movies or tables.titles */
+  /** per entry: a row of state.movies or an index into tables.titles */
   item: Int32Array;
   /** per entry: how well known (movies: vote count; titles: ratings, else their TMDB movie's votes) */
   fame: Float64Array;
-  /** per entry: the normalized title, words joined by one space */
-  key: string[];
-  /** per entry: its words (unique, normalized) */
-  words: string[][];
+  /** per entry e: its title's words in order, as vocabulary indexes, at entryWords[wordStart[e] .. wordStart[e + 1]) */
+  wordStart: Int32Array;
+  entryWords: Int32Array;
   /** every word, sorted, and the entries holding it */
   vocabulary: string[];
   postings: Int32Array[];
@@ -32,45 +31,73 @@ export function titleWords(text: string): string[] {
   return normalizeKey(text).match(WORD) ?? [];
 }
 
-export function buildTitleIndex(movies: readonly Movie[], platforms: PlatformTables | null): TitleIndex {
+/** An entry's normalized title: its words joined by one space. */
+export function entryKey(index: TitleIndex, e: number): string {
+  let key = '';
+  for (let i = index.wordStart[e]; i < index.wordStart[e + 1]; i++) key += (key ? ' ' : '') + index.vocabulary[index.entryWords[i]];
+  return key;
+}
+
+/** Typed-array-backed index: a million titles are a few buffers, not a string and an array each. */
+export function buildTitleIndex(movies: MovieColumns, platforms: PlatformTables | null): TitleIndex {
   const titles: readonly PlatformTitle[] = platforms?.present ? platforms.titles : [];
   const n = movies.length + titles.length;
   const kind = new Uint8Array(n);
   const item = new Int32Array(n);
   const fame = new Float64Array(n);
-  const key: string[] = new Array(n);
-  const words: string[][] = new Array(n);
-  const byId = new Map<number, Movie>();
-  for (const m of movies) byId.set(m.id, m);
-  const lists = new Map<string, number[]>();
+  const wordStart = new Int32Array(n + 1);
+  let flat: Int32Array = new Int32Array(Math.max(16, n * 3));
+  let used = 0;
+  const idOf = new Map<string, number>();
+  const words: string[] = [];
+  const lists: number[][] = [];
   const add = (e: number, title: string) => {
     const w = titleWords(title);
-    key[e] = w.join(' ');
-    words[e] = [...new Set(w)];
-    for (const word of words[e]) {
-      let l = lists.get(word);
-      if (!l) lists.set(word, (l = []));
-      l.push(e);
+    if (used + w.length > flat.length) {
+      const next = new Int32Array(Math.max(flat.length * 2, used + w.length));
+      next.set(flat.subarray(0, used));
+      flat = next;
     }
+    const first = used;
+    for (const word of w) {
+      let id = idOf.get(word);
+      if (id === undefined) {
+        idOf.set(word, (id = words.push(word) - 1));
+        lists.push([]);
+      }
+      // a word twice in one title is posted once
+      let again = false;
+      for (let i = first; i < used && !again; i++) again = flat[i] === id;
+      if (!again) lists[id].push(e);
+      flat[used++] = id;
+    }
+    wordStart[e + 1] = used;
   };
-  movies.forEach((m, i) => {
-    kind[i] = MOVIE;
-    item[i] = i;
-    fame[i] = m.voteCount;
-    add(i, m.title);
-  });
+  for (let row = 0; row < movies.length; row++) {
+    kind[row] = MOVIE;
+    item[row] = row;
+    fame[row] = movies.voteCount[row];
+    add(row, movies.title(row));
+  }
   titles.forEach((t, j) => {
     const e = movies.length + j;
     kind[e] = TITLE;
     item[e] = j;
     const ratings = platforms!.scoreOf.get(t.id)?.count ?? 0;
     const movieId = platforms!.tmdbOf.get(t.id);
-    fame[e] = ratings > 0 ? ratings : movieId !== undefined ? (byId.get(movieId)?.voteCount ?? 0) : 0;
+    const row = movieId !== undefined ? movies.rowOf(movieId) : -1;
+    fame[e] = ratings > 0 ? ratings : row >= 0 ? movies.voteCount[row] : 0;
     add(e, t.title);
   });
-  const vocabulary = [...lists.keys()].sort();
-  const postings = vocabulary.map((w) => Int32Array.from(lists.get(w)!));
-  return { kind, item, fame, key, words, vocabulary, postings };
+  // renumber words in sorted order, so a prefix is a range of the vocabulary
+  const order = words.map((_, i) => i).sort((a, b) => (words[a] < words[b] ? -1 : words[a] > words[b] ? 1 : 0));
+  const rank = new Int32Array(words.length);
+  order.forEach((id, r) => (rank[id] = r));
+  const entryWords = flat.slice(0, used);
+  for (let i = 0; i < used; i++) entryWords[i] = rank[entryWords[i]];
+  const vocabulary = order.map((id) => words[id]);
+  const postings = order.map((id) => Int32Array.from(lists[id]));
+  return { kind, item, fame, wordStart, entryWords, vocabulary, postings };
 }
 
 /** Index of the first vocabulary word >= prefix. */
@@ -89,6 +116,13 @@ export interface Hit {
   entry: number;
   /** the title starts with the query */
   prefix: boolean;
+  /** the entry's normalized title */
+  key: string;
+}
+
+function hasWordStarting(index: TitleIndex, e: number, prefix: string): boolean {
+  for (let i = index.wordStart[e]; i < index.wordStart[e + 1]; i++) if (index.vocabulary[index.entryWords[i]].startsWith(prefix)) return true;
+  return false;
 }
 
 /**
@@ -108,17 +142,17 @@ export function searchTitles(index: TitleIndex, queryWords: string[], limit: num
       if (seen.has(e)) continue;
       seen.add(e);
       if (!accept(index.kind[e])) continue;
-      const ws = index.words[e];
-      if (!rest.every((q) => ws.some((w) => w.startsWith(q)))) continue;
-      hits.push({ entry: e, prefix: index.key[e].startsWith(query) });
+      if (!rest.every((q) => hasWordStarting(index, e, q))) continue;
+      const key = entryKey(index, e);
+      hits.push({ entry: e, prefix: key.startsWith(query), key });
     }
   }
   hits.sort(
     (a, b) =>
       Number(b.prefix) - Number(a.prefix) ||
       index.fame[b.entry] - index.fame[a.entry] ||
-      index.key[a.entry].length - index.key[b.entry].length ||
-      index.key[a.entry].localeCompare(index.key[b.entry]) ||
+      a.key.length - b.key.length ||
+      a.key.localeCompare(b.key) ||
       a.entry - b.entry,
   );
   return hits.slice(0, limit);

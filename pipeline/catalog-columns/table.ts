@@ -1,0 +1,203 @@
+// The catalog as columns over one buffer (catalog.arrow): typed arrays for numbers, offsets into
+// UTF-8 bytes for texts, dictionary codes for shared names. A few large buffers instead of an object
+// per movie, so garbage collection has little to walk; `movie(row)` builds a Movie when a reply needs one.
+import { tableFromIPC, type Data, type Table } from 'apache-arrow';
+import type { Movie } from '../types.js';
+import { COLUMNS, LIST_COLUMNS, TEXT_COLUMNS, type ListColumn } from './schema.js';
+
+interface Text {
+  offsets: Int32Array;
+  bytes: Buffer;
+}
+interface Dict {
+  codes: Int32Array;
+  values: string[];
+}
+interface Lists {
+  offsets: Int32Array;
+  codes: Int32Array;
+  values: string[];
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+function text(d: Data): Text {
+  const v = d.values as Uint8Array;
+  return { offsets: d.valueOffsets as Int32Array, bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
+}
+
+function decodeAll(d: Data): string[] {
+  const t = text(d);
+  const out = new Array<string>(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
+  return out;
+}
+
+function dict(d: Data): Dict {
+  if (!d.dictionary) throw new Error('catalog columns: a dictionary column has no dictionary');
+  return { codes: d.values as Int32Array, values: decodeAll(d.dictionary.data[0]) };
+}
+
+function isSet(bitmap: Uint8Array | undefined, row: number): boolean {
+  return !bitmap || bitmap.length === 0 || (bitmap[row >> 3] & (1 << (row & 7))) !== 0;
+}
+
+export class MovieColumns {
+  readonly length: number;
+  readonly id: Int32Array;
+  readonly releaseYear: Int32Array;
+  readonly budget: Float64Array;
+  readonly revenue: Float64Array;
+  readonly returnRatio: Float64Array;
+  readonly popularity: Float64Array;
+  readonly voteAverage: Float64Array;
+  readonly voteCount: Float64Array;
+  private readonly runtimeValues: Float64Array;
+  private readonly runtimeValid: Uint8Array | undefined;
+  private readonly collectionIds: Int32Array;
+  private readonly collectionValid: Uint8Array | undefined;
+  private readonly texts: Record<(typeof TEXT_COLUMNS)[number], Text>;
+  readonly releaseDates: Dict;
+  readonly languages: Dict;
+  private readonly statuses: Dict;
+  readonly collectionNames: Dict;
+  readonly lists: Record<ListColumn, Lists>;
+  private readonly credits: Uint8Array;
+
+  /** `bytes` stays referenced: every column is a view into it. */
+  constructor(readonly bytes: Uint8Array) {
+    const table: Table = tableFromIPC(bytes);
+    const missing = COLUMNS.filter((c) => !table.getChild(c));
+    if (missing.length > 0) throw new Error(`catalog columns: missing ${missing.join(', ')}`);
+    if (table.batches.length > 1) throw new Error(`catalog columns: expected one record batch, found ${table.batches.length}`);
+    const col = (name: string): Data => {
+      const v = table.getChild(name)!;
+      return v.data[0];
+    };
+    this.length = table.numRows;
+    const n = this.length;
+    const nums = <T>(name: string) => (n === 0 ? (new (name === 'id' || name === 'release_year' || name === 'collection_id' ? Int32Array : Float64Array)(0) as T) : (col(name).values as T));
+    this.id = nums('id');
+    this.releaseYear = nums('release_year');
+    this.budget = nums('budget');
+    this.revenue = nums('revenue');
+    this.returnRatio = nums('return');
+    this.popularity = nums('popularity');
+    this.voteAverage = nums('vote_average');
+    this.voteCount = nums('vote_count');
+    this.runtimeValues = nums('runtime');
+    this.collectionIds = nums('collection_id');
+    const emptyText: Text = { offsets: new Int32Array(1), bytes: Buffer.alloc(0) };
+    const emptyDict: Dict = { codes: new Int32Array(0), values: [] };
+    this.runtimeValid = n ? col('runtime').nullBitmap : undefined;
+    this.collectionValid = n ? col('collection_id').nullBitmap : undefined;
+    this.texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, n ? text(col(c)) : emptyText])) as MovieColumns['texts'];
+    this.releaseDates = n ? dict(col('release_date')) : emptyDict;
+    this.languages = n ? dict(col('original_language')) : emptyDict;
+    this.statuses = n ? dict(col('status')) : emptyDict;
+    this.collectionNames = n ? dict(col('collection_name')) : emptyDict;
+    this.lists = Object.fromEntries(
+      LIST_COLUMNS.map((c) => {
+        if (!n) return [c, { offsets: new Int32Array(1), codes: new Int32Array(0), values: [] }];
+        const d = col(c);
+        const items = dict(d.children[0]);
+        return [c, { offsets: d.valueOffsets as Int32Array, codes: items.codes, values: items.values }];
+      }),
+    ) as Record<ListColumn, Lists>;
+    this.credits = n ? (col('has_credits').values as Uint8Array) : new Uint8Array(0);
+    for (let i = 1; i < n; i++) if (this.id[i] <= this.id[i - 1]) throw new Error('catalog columns: ids are not ascending');
+  }
+
+  /** The row of a movie id, or -1 (ids ascend: a binary search). */
+  rowOf(id: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.id[mid];
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private textAt(c: (typeof TEXT_COLUMNS)[number], row: number): string {
+    const t = this.texts[c];
+    return t.bytes.toString('utf8', t.offsets[row], t.offsets[row + 1]);
+  }
+
+  title(row: number): string {
+    return this.textAt('title', row);
+  }
+  releaseDate(row: number): string {
+    return this.releaseDates.values[this.releaseDates.codes[row]];
+  }
+  language(row: number): string {
+    return this.languages.values[this.languages.codes[row]];
+  }
+  runtime(row: number): number | null {
+    return isSet(this.runtimeValid, row) ? this.runtimeValues[row] : null;
+  }
+  hasCredits(row: number): boolean {
+    return (this.credits[row >> 3] & (1 << (row & 7))) !== 0;
+  }
+  /** The collection's id, or -1 when the movie is in none. */
+  collectionId(row: number): number {
+    return isSet(this.collectionValid, row) ? this.collectionIds[row] : -1;
+  }
+  collectionName(row: number): string {
+    return this.collectionNames.values[this.collectionNames.codes[row]];
+  }
+
+  /** The names of one list column of a row (a fresh array). */
+  list(c: ListColumn, row: number): string[] {
+    const l = this.lists[c];
+    const from = l.offsets[row];
+    const to = l.offsets[row + 1];
+    if (from === to) return EMPTY as string[];
+    const out = new Array<string>(to - from);
+    for (let i = from; i < to; i++) out[i - from] = l.values[l.codes[i]];
+    return out;
+  }
+
+  /** The full record of one row, built on demand. */
+  movie(row: number): Movie {
+    const countryCodes = this.list('production_country_codes', row);
+    const countryNames = this.list('production_country_names', row);
+    const langCodes = this.list('spoken_language_codes', row);
+    const langNames = this.list('spoken_language_names', row);
+    const cid = this.collectionId(row);
+    return {
+      id: this.id[row],
+      title: this.title(row),
+      overview: this.textAt('overview', row),
+      tagline: this.textAt('tagline', row),
+      releaseDate: this.releaseDate(row),
+      releaseYear: this.releaseYear[row],
+      budget: this.budget[row],
+      revenue: this.revenue[row],
+      return: this.returnRatio[row],
+      runtime: this.runtime(row),
+      popularity: this.popularity[row],
+      voteAverage: this.voteAverage[row],
+      voteCount: this.voteCount[row],
+      originalLanguage: this.language(row),
+      status: this.statuses.values[this.statuses.codes[row]],
+      collection: cid < 0 ? null : { id: cid, name: this.collectionName(row) },
+      genres: this.list('genres', row),
+      productionCompanies: this.list('production_companies', row),
+      productionCountries: countryCodes.map((code, i) => ({ code, name: countryNames[i] })),
+      spokenLanguages: langCodes.map((code, i) => ({ code, name: langNames[i] })),
+      cast: this.list('cast', row),
+      directors: this.list('directors', row),
+      keywords: this.list('keywords', row),
+      hasCredits: this.hasCredits(row),
+    };
+  }
+
+  /** Every row's Movie, one at a time. */
+  *movies(): Generator<Movie> {
+    for (let row = 0; row < this.length; row++) yield this.movie(row);
+  }
+}

@@ -58,12 +58,14 @@ class TextColumn {
   }
 }
 
-let nextDictId = 0;
-
 class DictColumn {
   readonly dict = new StringDictionary();
   readonly codes = int32s();
-  readonly type = new Dictionary(new Utf8(), new Int32(), nextDictId++);
+  readonly type: Dictionary<Utf8, Int32>;
+  /** `id`: the dictionary's id in the file, unique per column */
+  constructor(id: number) {
+    this.type = new Dictionary(new Utf8(), new Int32(), id);
+  }
   push(s: string): void {
     this.codes.push(this.dict.code(s));
   }
@@ -75,9 +77,10 @@ class DictColumn {
 }
 
 class ListBuilder {
-  readonly items = new DictColumn();
+  readonly items: DictColumn;
   readonly offsets = int32s();
-  constructor() {
+  constructor(dictId: number) {
+    this.items = new DictColumn(dictId);
     this.offsets.push(0);
   }
   push(values: readonly string[]): void {
@@ -121,8 +124,8 @@ const LIST_OF: Record<ListColumn, (m: Movie) => readonly string[]> = {
 export class CatalogColumnsBuilder {
   private readonly numbers = Object.fromEntries(NUMBER_COLUMNS.map((c) => [c.name, c.int ? int32s() : float64s()])) as Record<string, Grow<Int32Array | Float64Array>>;
   private readonly texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, new TextColumn()])) as Record<string, TextColumn>;
-  private readonly dicts = Object.fromEntries(DICT_COLUMNS.map((c) => [c, new DictColumn()])) as Record<string, DictColumn>;
-  private readonly lists = Object.fromEntries(LIST_COLUMNS.map((c) => [c, new ListBuilder()])) as Record<ListColumn, ListBuilder>;
+  private readonly dicts = Object.fromEntries(DICT_COLUMNS.map((c, i) => [c, new DictColumn(i)])) as Record<string, DictColumn>;
+  private readonly lists = Object.fromEntries(LIST_COLUMNS.map((c, i) => [c, new ListBuilder(DICT_COLUMNS.length + i)])) as Record<ListColumn, ListBuilder>;
   private readonly runtimeValid = new Bits();
   private readonly collectionValid = new Bits();
   private readonly hasCredits = new Bits();

@@ -3,13 +3,13 @@
 // lists) instead of extracting and transforming again (4 minutes of a 10^6-movie rebuild).
 // The key is the sha256 of every input file's bytes and of the ETL's own code, so an edited
 // cleaning rule or a changed file rebuilds; versions are immutable, so a hard link is safe.
-import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FILES, listPublished, readStageResult, versionDir } from '../artifacts/store.js';
+import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import type { SourceFile } from '../sources/discover.js';
 import type { StageResult } from '../types.js';
 
@@ -26,6 +26,19 @@ async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** sha256 over the named code files' names and bytes: a cache key that changes with the code. */
+export async function codeKey(files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) h.update(path.basename(f)).update('\0').update(await readFile(f)).update('\0');
+  return h.digest('hex');
+}
+
+/** The code files of one source folder (this build's extension: .ts under tsx, .js when compiled). */
+export async function codeFilesIn(dir: string): Promise<string[]> {
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  return (await readdir(dir)).sort().filter((f) => f.endsWith(ext)).map((f) => path.join(dir, f));
+}
+
 let codeKeyMemo: Promise<string> | null = null;
 
 /** sha256 of the code that turns raw input into the catalog (this folder, sources/, catalog-columns/, the two stages). */
@@ -34,13 +47,9 @@ export function etlCodeKey(): Promise<string> {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const ext = path.extname(fileURLToPath(import.meta.url));
     const files: string[] = [];
-    for (const dir of [here, path.join(here, '..', 'sources'), path.join(here, '..', 'catalog-columns')]) {
-      for (const f of (await readdir(dir)).sort()) if (f.endsWith(ext)) files.push(path.join(dir, f));
-    }
+    for (const dir of [here, path.join(here, '..', 'sources'), path.join(here, '..', 'catalog-columns')]) files.push(...(await codeFilesIn(dir)));
     for (const f of ['extract', 'transform']) files.push(path.join(here, '..', 'stages', `${f}${ext}`));
-    const h = createHash('sha256');
-    for (const f of files) h.update(path.basename(f)).update('\0').update(await readFile(f)).update('\0');
-    return h.digest('hex');
+    return codeKey(files);
   })();
   return codeKeyMemo;
 }

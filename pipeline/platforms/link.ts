@@ -3,12 +3,13 @@
 // year apart is allowed only when a director also matches. Nothing is guessed: a title that fits
 // several movies is left unlinked and listed (platforms/links-ambiguous.jsonl).
 import path from 'node:path';
-import { FILES } from '../artifacts/store.js';
 import { readJsonl } from '../artifacts/files.js';
+import { readCatalogColumns } from '../catalog-columns/files.js';
+import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { BufferedJsonlWriter } from '../etl/lines.js';
 import { normalizeKey } from '../normalize.js';
 import { timedStage, type StageContext } from '../stages/context.js';
-import type { Movie, StageResult } from '../types.js';
+import type { StageResult } from '../types.js';
 import { PLATFORM_FILES, type PlatformTitle, type WatchLink } from './types.js';
 
 interface Candidate {
@@ -45,12 +46,22 @@ export function decideLink(t: Pick<PlatformTitle, 'releaseYear' | 'directors'>, 
 
 export async function runLink(ctx: StageContext): Promise<StageResult> {
   return timedStage('link', async () => {
+    // platform titles first (tens of thousands), so only the TMDB movies sharing one of their
+    // titles are held, however large the catalog
+    const titles: PlatformTitle[] = [];
+    for await (const t of readJsonl<PlatformTitle>(path.join(ctx.dir, PLATFORM_FILES.titles))) titles.push(t);
+    const wanted = new Set(titles.filter((t) => t.type === 'movie').map((t) => normalizeKey(t.title)));
     const byTitle = new Map<string, Candidate[]>();
-    let movies = 0;
-    for await (const m of readJsonl<Movie>(path.join(ctx.dir, FILES.catalog))) {
-      movies++;
-      const key = normalizeKey(m.title);
-      const c: Candidate = { id: m.id, title: m.title, year: m.releaseYear, directors: new Set(m.directors.map(normalizeKey)) };
+    const catalog = await readCatalogColumns(path.join(ctx.dir, CATALOG_COLUMNS_FILE));
+    const movies = catalog.length;
+    const crew = catalog.lists.directors;
+    for (let row = 0; row < movies && wanted.size > 0; row++) {
+      const title = catalog.title(row);
+      const key = normalizeKey(title);
+      if (!wanted.has(key)) continue;
+      const directors = new Set<string>();
+      for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) directors.add(normalizeKey(crew.values[crew.codes[i]]));
+      const c: Candidate = { id: catalog.id[row], title, year: catalog.releaseYear[row], directors };
       const list = byTitle.get(key);
       if (list) list.push(c);
       else byTitle.set(key, [c]);
@@ -59,7 +70,7 @@ export async function runLink(ctx: StageContext): Promise<StageResult> {
     const ambiguous = new BufferedJsonlWriter<AmbiguousLink>(path.join(ctx.dir, PLATFORM_FILES.ambiguous));
     const counts: Record<string, number> = { link_titles_linked: 0, link_titles_linked_near_year: 0, link_titles_ambiguous: 0, link_titles_unlinked: 0, link_shows_not_linked: 0 };
     const linkedMovies = new Set<number>();
-    for await (const t of readJsonl<PlatformTitle>(path.join(ctx.dir, PLATFORM_FILES.titles))) {
+    for (const t of titles) {
       if (t.type !== 'movie') {
         counts.link_shows_not_linked++;
         continue;

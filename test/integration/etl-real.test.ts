@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig, SHARED_TMDB_DIR } from '../../pipeline/config.js';
@@ -74,6 +75,7 @@ let work: string;
 let extract: StageResult;
 let transform: StageResult;
 let catalog: Map<number, Movie>;
+let arrowBytes: Buffer;
 let quarantine: QuarantineRecord[];
 let movies: Raw[];
 let credits: Raw[];
@@ -105,6 +107,7 @@ describe.skipIf(!HAVE_DATA)('ETL on the real shared TMDB files', () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l));
     catalog = new Map((await lines('catalog.jsonl')).map((m: Movie) => [m.id, m]));
+    arrowBytes = await readFile(path.join(ctx.dir, 'catalog.arrow'));
     quarantine = await lines('quarantine.jsonl');
     for (const { rows } of movies) for (const r of rows) if (!firstMovie.has(Number(r.id))) firstMovie.set(Number(r.id), r);
     for (const { rows } of credits) for (const r of rows) if (!creditsById.has(Number(r.id))) creditsById.set(Number(r.id), r);
@@ -113,6 +116,34 @@ describe.skipIf(!HAVE_DATA)('ETL on the real shared TMDB files', () => {
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('catalog.arrow holds the same movies as catalog.jsonl, read with Arrow\'s own row API', () => {
+    const table = tableFromIPC(arrowBytes);
+    expect(table.numRows).toBe(catalog.size);
+    // ids ascend, and every row's fields are the JSONL record's (nested fields flattened)
+    const ids = [...catalog.keys()].sort((a, b) => a - b);
+    const rows = table.toArray();
+    rows.forEach((r, i) => {
+      const o = r.toJSON() as Record<string, unknown>;
+      const m = catalog.get(ids[i])!;
+      const list = (v: unknown) => [...((v as Iterable<string> | null) ?? [])];
+      expect(o.id).toBe(m.id);
+      expect(o.title).toBe(m.title);
+      expect(o.overview).toBe(m.overview);
+      expect(o.release_date).toBe(m.releaseDate);
+      expect(o.runtime).toBe(m.runtime);
+      expect(o.budget).toBe(m.budget);
+      expect(o.vote_count).toBe(m.voteCount);
+      expect(o.collection_id ?? null).toBe(m.collection?.id ?? null);
+      expect(list(o.cast)).toEqual(m.cast);
+      expect(list(o.genres)).toEqual(m.genres);
+      expect(list(o.production_country_codes)).toEqual(m.productionCountries.map((c) => c.code));
+      expect(o.has_credits).toBe(m.hasCredits);
+    });
+    // names are dictionary-encoded: far fewer distinct names than name slots
+    const cast = table.getChild('cast')!;
+    expect(String(cast.type)).toBe('List<Dictionary<Int32, Utf8>>');
   });
 
   test('every input file is listed with its size and sha256', async () => {

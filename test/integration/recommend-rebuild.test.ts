@@ -36,13 +36,22 @@ it('a second run over unchanged input embeds nothing and reuses every vector', a
   expect(first.manifest.info.index).toMatchObject({ space: 'cosine', count: movies.length });
 
   const firstCatalog = await readFile(path.join(first.dir, 'catalog.jsonl'));
+  const firstColumns = await readFile(path.join(first.dir, 'catalog.arrow'));
+  const firstSummary = JSON.parse(await readFile(path.join(first.dir, 'eda', 'summary.json'), 'utf8')) as Record<string, unknown>;
   expect(first.manifest.info.extract).toMatchObject({ reusedFrom: null });
+  expect(first.manifest.info.eda).toMatchObject({ reusedFrom: null });
   const second = await runInline(config, { log });
   expect(second.version).not.toBe(first.version);
   // same input bytes, same ETL code: the cleaned catalog is linked, not rebuilt
   expect(second.manifest.info.extract).toMatchObject({ reusedFrom: first.version, inputKey: (first.manifest.info.extract as { inputKey: string }).inputKey });
   expect(second.manifest.info.transform).toMatchObject({ reusedFrom: first.version });
   expect((await readFile(path.join(second.dir, 'catalog.jsonl'))).equals(firstCatalog)).toBe(true);
+  expect((await readFile(path.join(second.dir, 'catalog.arrow'))).equals(firstColumns)).toBe(true);
+  // same catalog, same EDA code: the summary is taken over (all but its time), the report rendered again
+  expect(second.manifest.info.eda).toMatchObject({ reusedFrom: first.version, codeKey: (first.manifest.info.eda as { codeKey: string }).codeKey });
+  const secondSummary = JSON.parse(await readFile(path.join(second.dir, 'eda', 'summary.json'), 'utf8')) as Record<string, unknown>;
+  expect({ ...secondSummary, generatedAt: 0 }).toEqual({ ...firstSummary, generatedAt: 0 });
+  expect(existsSync(path.join(second.dir, 'eda', 'report.html'))).toBe(true);
   expect(second.manifest.counts.movies_published).toBe(first.manifest.counts.movies_published);
   expect(second.manifest.quarantine).toEqual(first.manifest.quarantine);
   expect(second.manifest.counts.embedded).toBe(0);

@@ -1,0 +1,116 @@
+// The columnar catalog (pipeline/catalog-columns): every Movie field survives the round trip through
+// Arrow IPC bytes, on the handmade fixture catalog and on edge cases built here.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, test } from 'vitest';
+import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js';
+import { MovieColumns } from '../../pipeline/catalog-columns/table.js';
+import { COLUMNS } from '../../pipeline/catalog-columns/schema.js';
+import type { Movie } from '../../pipeline/types.js';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/catalog/20240101T000000000Z-fixture1/catalog.jsonl');
+
+async function fixtureMovies(): Promise<Movie[]> {
+  const text = await readFile(FIXTURE, 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Movie)
+    .sort((a, b) => a.id - b.id);
+}
+
+function columnsOf(movies: Movie[]): MovieColumns {
+  const b = new CatalogColumnsBuilder();
+  for (const m of movies) b.add(m);
+  return new MovieColumns(b.finish());
+}
+
+const bare = (id: number, over: Partial<Movie> = {}): Movie => ({
+  id,
+  title: `Movie ${id}`,
+  overview: '',
+  tagline: '',
+  releaseDate: '',
+  releaseYear: 0,
+  budget: 0,
+  revenue: 0,
+  return: 0,
+  runtime: null,
+  popularity: 0,
+  voteAverage: 0,
+  voteCount: 0,
+  originalLanguage: '',
+  status: '',
+  collection: null,
+  genres: [],
+  productionCompanies: [],
+  productionCountries: [],
+  spokenLanguages: [],
+  cast: [],
+  directors: [],
+  keywords: [],
+  hasCredits: false,
+  ...over,
+});
+
+describe('catalog columns', () => {
+  test('the fixture catalog round-trips: movie(row) equals each record, rowOf finds each id', async () => {
+    const movies = await fixtureMovies();
+    const c = columnsOf(movies);
+    expect(c.length).toBe(movies.length);
+    movies.forEach((m, row) => {
+      expect(c.movie(row)).toEqual(m);
+      expect(c.rowOf(m.id)).toBe(row);
+    });
+    expect(c.rowOf(1)).toBe(-1);
+    expect(c.rowOf(Math.max(...movies.map((m) => m.id)) + 1)).toBe(-1);
+  });
+
+  test('nulls, empty lists, non-ASCII text and big numbers are kept as they were', () => {
+    const movies = [
+      bare(1),
+      bare(2, {
+        title: 'Amélie — 東京物語 🎬',
+        runtime: 0,
+        budget: 3e10,
+        revenue: 2 ** 40,
+        collection: { id: 7, name: 'Saga ñ' },
+        cast: ['Zoë', 'Zoë', ''],
+        productionCountries: [{ code: 'FR', name: 'France' }],
+        spokenLanguages: [{ code: 'ja', name: '日本語' }],
+        hasCredits: true,
+      }),
+      bare(2_000_000_000, { runtime: 95.5, collection: { id: 0, name: '' } }),
+    ];
+    const c = columnsOf(movies);
+    movies.forEach((m, row) => expect(c.movie(row)).toEqual(m));
+    expect(c.runtime(0)).toBeNull();
+    expect(c.runtime(1)).toBe(0);
+    expect(c.collectionId(0)).toBe(-1);
+    expect(c.collectionId(2)).toBe(0);
+  });
+
+  test('an empty catalog is a valid file with every column and no rows', () => {
+    const c = columnsOf([]);
+    expect(c.length).toBe(0);
+    expect(c.rowOf(1)).toBe(-1);
+    const t = tableFromIPC(new CatalogColumnsBuilder().finish());
+    expect(t.schema.fields.map((f) => f.name)).toEqual([...COLUMNS]);
+  });
+
+  test('names are stored once per distinct value (dictionary-encoded)', async () => {
+    const movies = await fixtureMovies();
+    const c = columnsOf(movies);
+    const slots = movies.reduce((n, m) => n + m.cast.length, 0);
+    const distinct = new Set(movies.flatMap((m) => m.cast)).size;
+    expect(c.lists.cast.codes.length).toBe(slots);
+    expect(c.lists.cast.values.length).toBe(distinct);
+  });
+
+  test('ids out of order are refused when built (rows are found by binary search)', () => {
+    const b = new CatalogColumnsBuilder();
+    b.add(bare(5));
+    expect(() => b.add(bare(3))).toThrow(/ids must ascend \(3 after 5\)/);
+  });
+});

@@ -234,7 +234,13 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   /** Movies, tables, then every extension in registration order; nothing is visible until the swap. */
   private async buildState(version: string): Promise<CatalogState> {
     const loaded = await loadVersion(this.artifactsDir, version);
-    const tables = await buildTables(loaded.movies);
+    let tables: CatalogTables;
+    try {
+      tables = await buildTables(loaded.movies);
+    } catch (err) {
+      loaded.movies.close();
+      throw err;
+    }
     const ext = new Map<string, unknown>();
     const state: CatalogState = {
       version,
@@ -256,6 +262,7 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       }
     } catch (err) {
       for (const [e, v] of done) await safeDispose(e, v, this.log);
+      loaded.movies.close();
       throw err;
     }
     return state;
@@ -268,6 +275,7 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
     for (const e of this.extensions()) {
       if (state.ext.has(e.name)) await safeDispose(e, state.ext.get(e.name), this.log);
     }
+    state.movies.close();
   }
 
   /** Drops the current state (server shutdown): disposes its extensions once calls are done. */

@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { open, rename, writeFile } from 'node:fs/promises';
 import { readAllJsonl, readFully } from '../artifacts/files.js';
 import type { Movie } from '../types.js';
@@ -11,16 +12,27 @@ export async function writeCatalogColumns(file: string, builder: CatalogColumnsB
   await rename(tmp, file);
 }
 
-/** Reads catalog.arrow into one buffer the columns are views of. */
+/**
+ * Reads catalog.arrow: the columns are copied out of the file-sized read buffer, which is then
+ * dropped, and the overviews and taglines stay in the file, read when a reply needs them (an open
+ * descriptor, closed by MovieColumns.close()).
+ */
 export async function readCatalogColumns(file: string): Promise<MovieColumns> {
-  const fh = await open(file, 'r');
+  const fd = openSync(file, 'r');
   try {
-    const { size } = await fh.stat();
-    const bytes = Buffer.allocUnsafe(size);
-    await readFully(fh, bytes, 0);
-    return new MovieColumns(bytes);
-  } finally {
-    await fh.close();
+    const fh = await open(file, 'r');
+    let bytes: Buffer;
+    try {
+      const { size } = await fh.stat();
+      bytes = Buffer.allocUnsafe(size);
+      await readFully(fh, bytes, 0);
+    } finally {
+      await fh.close();
+    }
+    return new MovieColumns(bytes, { fd, onDisk: ['overview', 'tagline'] });
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
 }
 

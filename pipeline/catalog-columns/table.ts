@@ -1,6 +1,7 @@
 // The catalog as columns over one buffer (catalog.arrow): typed arrays for numbers, offsets into
 // UTF-8 bytes for texts, dictionary codes for shared names. A few large buffers instead of an object
 // per movie, so garbage collection has little to walk; `movie(row)` builds a Movie when a reply needs one.
+import { closeSync, readSync } from 'node:fs';
 import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import type { Movie } from '../types.js';
 import { COLUMNS, LIST_COLUMNS, TEXT_COLUMNS, type ListColumn } from './schema.js';
@@ -8,6 +9,21 @@ import { COLUMNS, LIST_COLUMNS, TEXT_COLUMNS, type ListColumn } from './schema.j
 interface Text {
   offsets: Int32Array;
   bytes: Buffer;
+}
+/** A text column left in the file: its offsets in memory, its bytes read when a row is asked for. */
+interface FileText {
+  offsets: Int32Array;
+  fd: number;
+  /** where the column's bytes start in the file */
+  position: number;
+}
+
+/** How a MovieColumns built over a file's bytes keeps them. */
+export interface FileBacking {
+  /** an open descriptor of the file the bytes were read from; closed by close() */
+  fd: number;
+  /** text columns read from the file on demand instead of held (the long, rarely asked ones) */
+  onDisk: readonly (typeof TEXT_COLUMNS)[number][];
 }
 interface Dict {
   codes: Int32Array;
@@ -56,7 +72,8 @@ export class MovieColumns {
   private readonly runtimeValid: Uint8Array | undefined;
   private readonly collectionIds: Int32Array;
   private readonly collectionValid: Uint8Array | undefined;
-  private readonly texts: Record<(typeof TEXT_COLUMNS)[number], Text>;
+  private readonly texts: Record<(typeof TEXT_COLUMNS)[number], Text | FileText>;
+  private fd: number | null = null;
   readonly releaseDates: Dict;
   readonly languages: Dict;
   private readonly statuses: Dict;
@@ -64,8 +81,13 @@ export class MovieColumns {
   readonly lists: Record<ListColumn, Lists>;
   private readonly credits: Uint8Array;
 
-  /** `bytes` stays referenced: every column is a view into it. */
-  constructor(readonly bytes: Uint8Array) {
+  /**
+   * Without `file`, every column is a view into `bytes`, which stays referenced. With it, the
+   * columns are copied out of `bytes` (so the caller can drop the file-sized buffer) except the
+   * `onDisk` texts, which are read from `file.fd` when a reply needs them: at 10^6 movies the
+   * overviews are half the file and only GetMovie shows them.
+   */
+  constructor(bytes: Uint8Array, file?: FileBacking) {
     const table: Table = tableFromIPC(bytes);
     const missing = COLUMNS.filter((c) => !table.getChild(c));
     if (missing.length > 0) throw new Error(`catalog columns: missing ${missing.join(', ')}`);
@@ -76,35 +98,54 @@ export class MovieColumns {
     };
     this.length = table.numRows;
     const n = this.length;
-    const nums = <T>(name: string) => (n === 0 ? (new (name === 'id' || name === 'release_year' || name === 'collection_id' ? Int32Array : Float64Array)(0) as T) : (col(name).values as T));
-    this.id = nums('id');
-    this.releaseYear = nums('release_year');
-    this.budget = nums('budget');
-    this.revenue = nums('revenue');
-    this.returnRatio = nums('return');
-    this.popularity = nums('popularity');
-    this.voteAverage = nums('vote_average');
-    this.voteCount = nums('vote_count');
-    this.runtimeValues = nums('runtime');
-    this.collectionIds = nums('collection_id');
-    const emptyText: Text = { offsets: new Int32Array(1), bytes: Buffer.alloc(0) };
-    const emptyDict: Dict = { codes: new Int32Array(0), values: [] };
-    this.runtimeValid = n ? col('runtime').nullBitmap : undefined;
-    this.collectionValid = n ? col('collection_id').nullBitmap : undefined;
-    this.texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, n ? text(col(c)) : emptyText])) as MovieColumns['texts'];
-    this.releaseDates = n ? dict(col('release_date')) : emptyDict;
-    this.languages = n ? dict(col('original_language')) : emptyDict;
-    this.statuses = n ? dict(col('status')) : emptyDict;
-    this.collectionNames = n ? dict(col('collection_name')) : emptyDict;
+    // views into `bytes`, or copies when the buffer is to be dropped
+    const keep = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => (file ? (a.slice() as T) : a);
+    const nums = <T extends Int32Array | Float64Array>(name: string, empty: () => T): T => (n === 0 ? empty() : keep(col(name).values as T));
+    const ints = (name: string) => nums(name, () => new Int32Array(0));
+    const floats = (name: string) => nums(name, () => new Float64Array(0));
+    const bits = (name: string, of: 'nullBitmap' | 'values') => {
+      const b = n ? (col(name)[of] as Uint8Array | undefined) : undefined;
+      return b && keep(b);
+    };
+    this.id = ints('id');
+    this.releaseYear = ints('release_year');
+    this.budget = floats('budget');
+    this.revenue = floats('revenue');
+    this.returnRatio = floats('return');
+    this.popularity = floats('popularity');
+    this.voteAverage = floats('vote_average');
+    this.voteCount = floats('vote_count');
+    this.runtimeValues = floats('runtime');
+    this.collectionIds = ints('collection_id');
+    this.runtimeValid = bits('runtime', 'nullBitmap');
+    this.collectionValid = bits('collection_id', 'nullBitmap');
+    this.credits = bits('has_credits', 'values') ?? new Uint8Array(0);
+    this.fd = file?.fd ?? null;
+    const textOf = (c: (typeof TEXT_COLUMNS)[number]): Text | FileText => {
+      if (!n) return { offsets: new Int32Array(1), bytes: Buffer.alloc(0) };
+      const t = text(col(c));
+      if (!file) return t;
+      if (file.onDisk.includes(c)) return { offsets: keep(t.offsets), fd: file.fd, position: t.bytes.byteOffset - bytes.byteOffset };
+      return { offsets: keep(t.offsets), bytes: Buffer.from(keep(t.bytes)) };
+    };
+    this.texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, textOf(c)])) as MovieColumns['texts'];
+    const dictOf = (name: string): Dict => {
+      if (!n) return { codes: new Int32Array(0), values: [] };
+      const d = dict(col(name));
+      return { codes: keep(d.codes), values: d.values };
+    };
+    this.releaseDates = dictOf('release_date');
+    this.languages = dictOf('original_language');
+    this.statuses = dictOf('status');
+    this.collectionNames = dictOf('collection_name');
     this.lists = Object.fromEntries(
       LIST_COLUMNS.map((c) => {
         if (!n) return [c, { offsets: new Int32Array(1), codes: new Int32Array(0), values: [] }];
         const d = col(c);
         const items = dict(d.children[0]);
-        return [c, { offsets: d.valueOffsets as Int32Array, codes: items.codes, values: items.values }];
+        return [c, { offsets: keep(d.valueOffsets as Int32Array), codes: keep(items.codes), values: items.values }];
       }),
     ) as Record<ListColumn, Lists>;
-    this.credits = n ? (col('has_credits').values as Uint8Array) : new Uint8Array(0);
     for (let i = 1; i < n; i++) if (this.id[i] <= this.id[i - 1]) throw new Error('catalog columns: ids are not ascending');
   }
 
@@ -124,7 +165,27 @@ export class MovieColumns {
 
   private textAt(c: (typeof TEXT_COLUMNS)[number], row: number): string {
     const t = this.texts[c];
-    return t.bytes.toString('utf8', t.offsets[row], t.offsets[row + 1]);
+    const from = t.offsets[row];
+    const to = t.offsets[row + 1];
+    if ('bytes' in t) return t.bytes.toString('utf8', from, to);
+    if (from === to) return '';
+    // a closed descriptor's number may already belong to another file
+    if (this.fd === null) throw new Error('catalog columns: read after close()');
+    // a positioned read of a few hundred bytes, from the page cache once the file is warm
+    const buf = Buffer.allocUnsafe(to - from);
+    for (let done = 0; done < buf.length; ) {
+      const n = readSync(t.fd, buf, done, buf.length - done, t.position + from + done);
+      if (n === 0) throw new Error('catalog columns: the catalog file ended early');
+      done += n;
+    }
+    return buf.toString('utf8');
+  }
+
+  /** Closes the file the on-disk texts are read from (once no call uses this version). */
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
   }
 
   title(row: number): string {

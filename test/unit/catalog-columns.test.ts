@@ -1,10 +1,12 @@
 // The columnar catalog (pipeline/catalog-columns): every Movie field survives the round trip through
 // Arrow IPC bytes, on the handmade fixture catalog and on edge cases built here.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js';
+import { readCatalogColumns, writeCatalogColumns } from '../../pipeline/catalog-columns/files.js';
 import { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import { COLUMNS } from '../../pipeline/catalog-columns/schema.js';
 import type { Movie } from '../../pipeline/types.js';
@@ -106,6 +108,26 @@ describe('catalog columns', () => {
     const distinct = new Set(movies.flatMap((m) => m.cast)).size;
     expect(c.lists.cast.codes.length).toBe(slots);
     expect(c.lists.cast.values.length).toBe(distinct);
+  });
+
+  test('read from a file, the columns are copies and overviews and taglines are read from the file on demand', async () => {
+    const movies = await fixtureMovies();
+    const b = new CatalogColumnsBuilder();
+    for (const m of movies) b.add(m);
+    const dir = await mkdtemp(path.join(tmpdir(), 'cols-'));
+    try {
+      const file = path.join(dir, 'catalog.arrow');
+      await writeCatalogColumns(file, b);
+      const c = await readCatalogColumns(file);
+      // no column is a view into the file-sized read buffer any more
+      expect(c.id.buffer.byteLength).toBe(c.id.byteLength);
+      expect(c.lists.cast.codes.buffer.byteLength).toBe(c.lists.cast.codes.byteLength);
+      movies.forEach((m, row) => expect(c.movie(row)).toEqual(m));
+      c.close();
+      expect(() => c.movie(0)).toThrow(/read after close/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('ids out of order are refused when built (rows are found by binary search)', () => {

@@ -1,4 +1,5 @@
 // npm run bench:scale [-- --sizes 45466,200000,1000000 --seconds 10 --concurrency 32 --keep]
+// npm run bench:scale -- --service-only <kept artifacts dir> [--log-level info]
 //
 // How Marquee grows on one machine. For each size: synthesises the TMDB input (data/synth/scale-N,
 // reused when present), runs the inline pipeline cold (fresh artifacts dir) and warm (same dir: every
@@ -32,6 +33,10 @@ const { values } = parseArgs({
     /** keep the artifacts dirs (printed) instead of removing them */
     keep: { type: 'boolean', default: false },
     'skip-service': { type: 'boolean', default: false },
+    /** only the service part, on an artifacts dir kept by --keep (CURRENT = the warm version, the other one = the cold) */
+    'service-only': { type: 'string' },
+    /** the service's LOG_LEVEL (info shows each load step's time) */
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
 const sizes = values.sizes.split(',').map((s) => Number(s.replace(/_/g, '')));
@@ -213,7 +218,7 @@ class Service {
     const t0 = performance.now();
     this.proc = spawn(process.execPath, ['--trace-gc', 'dist/service/main.js'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, MARQUEE_ARTIFACTS_DIR: artifacts, MARQUEE_GRPC_ADDR: `127.0.0.1:${this.port}`, MARQUEE_HTTP_ADDR: 'off', LOG_LEVEL: 'warn' },
+      env: { ...process.env, MARQUEE_ARTIFACTS_DIR: artifacts, MARQUEE_GRPC_ADDR: `127.0.0.1:${this.port}`, MARQUEE_HTTP_ADDR: 'off', LOG_LEVEL: values['log-level'] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc.stdout!.on('data', (d: Buffer) => this.onOut(d.toString()));
@@ -317,7 +322,7 @@ interface Row {
   swap?: LoadResult & { swapMs: number; peakRss: number; gcMax: number; stayedUp: boolean; refused?: string };
 }
 
-async function benchSize(n: number, h2: string | null): Promise<Row> {
+async function benchSize(n: number): Promise<Row> {
   const data = await synth(n);
   const artifacts = await mkdtemp(path.join(os.tmpdir(), `mq-scale-${n}-`));
   try {
@@ -330,46 +335,53 @@ async function benchSize(n: number, h2: string | null): Promise<Row> {
     console.log(`${n}: warm pipeline ${s1(warm.ms)}, peak RSS ${gb(warm.peakRss)}; stages ${stageList(warm.stages)}`);
     const row: Row = { n, movies: cold.movies, cold, warm, recall };
     if (values['skip-service']) return row;
-    const svc = new Service();
-    try {
-      const st = await svc.start(artifacts);
-      row.servingMs = st.servingMs;
-      row.servingRss = st.rss;
-      console.log(`${n}: service SERVING after ${s1(st.servingMs)}, RSS ${mb(st.rss)}`);
-      if (!h2) return row;
-      const body = titleScoreBody(await firstTitle(artifacts, warm.version));
-      const url = `http://127.0.0.1:${svc.port}/marquee.v1.CatalogService/TitleScore`;
-      const gcFrom = svc.gc.length;
-      row.load = await h2load(h2, url, body, SECONDS, CONCURRENCY);
-      const under = svc.gc.slice(gcFrom);
-      const worst = under.reduce((a, g) => (g.pauseMs > a.pauseMs ? g : a), { pauseMs: 0, kind: '-', at: 0 });
-      row.gcMaxUnderLoad = worst.pauseMs;
-      row.gcMaxKind = worst.kind;
-      console.log(`${n}: TitleScore ${Math.round(row.load.perSec)}/s, p50 ${row.load.p50.toFixed(2)} ms, p99 ${row.load.p99.toFixed(2)} ms, max ${row.load.max.toFixed(1)} ms, failed ${row.load.failed}; longest GC pause ${worst.pauseMs.toFixed(1)} ms (${worst.kind}, ${under.length} GCs)`);
-
-      // hot swap under load: CURRENT back to the cold version while h2load runs
-      const swapSeconds = Math.max(SECONDS, 30);
-      const sampler = new RssSampler(svc.pid);
-      const gcSwap = svc.gc.length;
-      const loadP = h2load(h2, url, body, swapSeconds, CONCURRENCY);
-      await new Promise((r) => setTimeout(r, 2000));
-      const t0 = performance.now();
-      await writeFile(path.join(artifacts, 'CURRENT'), cold.version + '\n');
-      const swapMs = await waitForVersion(svc, cold.version, t0);
-      const swapLoad = await loadP;
-      const swapGc = svc.gc.slice(gcSwap).reduce((a, g) => Math.max(a, g.pauseMs), 0);
-      row.swap = { ...swapLoad, swapMs, peakRss: sampler.stop(), gcMax: swapGc, stayedUp: svc.alive(), refused: svc.refusals.at(-1) };
-      if (row.swap.refused) console.log(`${n}: swap refused by the service: ${row.swap.refused}`);
-      console.log(
-        `${n}: hot swap under load ${swapMs < 0 ? 'did not complete' : s1(swapMs)}, ${Math.round(swapLoad.perSec)}/s, p99 ${swapLoad.p99.toFixed(2)} ms, max ${swapLoad.max.toFixed(1)} ms, failed ${swapLoad.failed}, peak RSS ${gb(row.swap.peakRss)}, longest GC ${swapGc.toFixed(1)} ms, service ${row.swap.stayedUp ? 'up' : 'DIED'}`,
-      );
-    } finally {
-      await svc.stop();
-    }
+    await measureService(row, artifacts, warm.version, cold.version);
     return row;
   } finally {
     if (values.keep) console.log(`${n}: artifacts kept in ${artifacts}`);
     else await rm(artifacts, { recursive: true, force: true });
+  }
+}
+
+/** start -> SERVING, RSS, TitleScore under h2load with its GC pauses, and a hot swap to `swapTo` under load. */
+async function measureService(row: Pick<Row, 'n' | 'servingMs' | 'servingRss' | 'load' | 'gcMaxUnderLoad' | 'gcMaxKind' | 'swap'>, artifacts: string, served: string, swapTo: string): Promise<void> {
+  const n = row.n;
+  const h2 = ensureH2load();
+  if (!h2) throw new Error('bench:scale needs h2load (apt-get install nghttp2-client)');
+  const svc = new Service();
+  try {
+    const st = await svc.start(artifacts);
+    row.servingMs = st.servingMs;
+    row.servingRss = st.rss;
+    console.log(`${n}: service SERVING after ${s1(st.servingMs)}, RSS ${mb(st.rss)}`);
+    const body = titleScoreBody(await firstTitle(artifacts, served));
+    const url = `http://127.0.0.1:${svc.port}/marquee.v1.CatalogService/TitleScore`;
+    const gcFrom = svc.gc.length;
+    row.load = await h2load(h2, url, body, SECONDS, CONCURRENCY);
+    const under = svc.gc.slice(gcFrom);
+    const worst = under.reduce((a, g) => (g.pauseMs > a.pauseMs ? g : a), { pauseMs: 0, kind: '-', at: 0 });
+    row.gcMaxUnderLoad = worst.pauseMs;
+    row.gcMaxKind = worst.kind;
+    console.log(`${n}: TitleScore ${Math.round(row.load.perSec)}/s, p50 ${row.load.p50.toFixed(2)} ms, p99 ${row.load.p99.toFixed(2)} ms, max ${row.load.max.toFixed(1)} ms, failed ${row.load.failed}; longest GC pause ${worst.pauseMs.toFixed(1)} ms (${worst.kind}, ${under.length} GCs)`);
+
+    // hot swap under load: CURRENT back to the cold version while h2load runs
+    const swapSeconds = Math.max(SECONDS, 30);
+    const sampler = new RssSampler(svc.pid);
+    const gcSwap = svc.gc.length;
+    const loadP = h2load(h2, url, body, swapSeconds, CONCURRENCY);
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = performance.now();
+    await writeFile(path.join(artifacts, 'CURRENT'), swapTo + '\n');
+    const swapMs = await waitForVersion(svc, swapTo, t0);
+    const swapLoad = await loadP;
+    const swapGc = svc.gc.slice(gcSwap).reduce((a, g) => Math.max(a, g.pauseMs), 0);
+    row.swap = { ...swapLoad, swapMs, peakRss: sampler.stop(), gcMax: swapGc, stayedUp: svc.alive(), refused: svc.refusals.at(-1) };
+    if (row.swap.refused) console.log(`${n}: swap refused by the service: ${row.swap.refused}`);
+    console.log(
+      `${n}: hot swap under load ${swapMs < 0 ? 'did not complete' : s1(swapMs)}, ${Math.round(swapLoad.perSec)}/s, p99 ${swapLoad.p99.toFixed(2)} ms, max ${swapLoad.max.toFixed(1)} ms, failed ${swapLoad.failed}, peak RSS ${gb(row.swap.peakRss)}, longest GC ${swapGc.toFixed(1)} ms, service ${row.swap.stayedUp ? 'up' : 'DIED'}`,
+    );
+  } finally {
+    await svc.stop();
   }
 }
 
@@ -408,10 +420,20 @@ if (!existsSync(path.join(PROJECT_ROOT, 'dist', 'service', 'main.js'))) {
   console.log('bench:scale runs the compiled build: npm run build first');
   process.exit(1);
 }
-const h2 = values['skip-service'] ? null : ensureH2load();
+if (!values['skip-service']) ensureH2load();
+if (values['service-only']) {
+  // the service part alone, on a kept artifacts dir: CURRENT is served, the other version swapped to
+  const dir = values['service-only'];
+  const current = (await readFile(path.join(dir, 'CURRENT'), 'utf8')).trim();
+  const other = readdirSync(dir).find((v) => /^\d{8}T/.test(v) && v !== current);
+  if (!other) throw new Error(`${dir} needs two published versions (bench:scale --keep leaves them)`);
+  const movies = (JSON.parse(await readFile(path.join(dir, current, 'manifest.json'), 'utf8')) as Manifest).counts.movies_published ?? 0;
+  await measureService({ n: movies }, dir, current, other);
+  process.exit(0);
+}
 console.log(`bench:scale sizes=${sizes.join(',')} cores=${os.cpus().length} mem=${gb(os.totalmem())} node=${process.version} load=${os.loadavg()[0].toFixed(1)}`);
 const rows: Row[] = [];
-for (const n of sizes) rows.push(await benchSize(n, h2));
+for (const n of sizes) rows.push(await benchSize(n));
 
 const cols = rows.map((r) => String(r.n));
 const line = (label: string, f: (r: Row) => string) => console.log(`| ${label} | ${rows.map(f).join(' | ')} |`);

@@ -14,37 +14,23 @@ import {
 } from '../../pipeline/artifacts/store.js';
 import { loadCurrent } from '../../pipeline/artifacts/reader.js';
 import type { Movie } from '../../pipeline/types.js';
+import { bareMovie } from '../helpers/movie.js';
 
 async function tmp(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'mq-store-'));
 }
 
-const movie = (id: number): Movie => ({
-  id,
-  title: `Movie ${id}`,
-  overview: '',
-  tagline: '',
-  releaseDate: '2000-01-01',
-  releaseYear: 2000,
-  budget: 0,
-  revenue: 0,
-  return: 0,
-  runtime: null,
-  popularity: 0,
-  voteAverage: 0,
-  voteCount: 0,
-  originalLanguage: 'en',
-  status: 'Released',
-  collection: null,
-  genres: ['Drama'],
-  productionCompanies: [],
-  productionCountries: [{ code: 'US', name: 'United States of America' }],
-  spokenLanguages: [],
-  cast: ['A. Actor'],
-  directors: [],
-  keywords: [],
-  hasCredits: true,
-});
+const movie = (id: number): Movie =>
+  bareMovie(id, {
+    releaseDate: '2000-01-01',
+    releaseYear: 2000,
+    originalLanguage: 'en',
+    status: 'Released',
+    genres: ['Drama'],
+    productionCountries: [{ code: 'US', name: 'United States of America' }],
+    cast: ['A. Actor'],
+    hasCredits: true,
+  });
 
 async function buildVersion(artifacts: string, n: number, at: Date): Promise<string> {
   const version = newVersionId(`run${n}`.padEnd(8, 'x'), at);
@@ -89,7 +75,7 @@ describe('artifact store', () => {
     const onDisk = JSON.parse(await readFile(path.join(artifacts, v, FILES.manifest), 'utf8'));
     expect(onDisk.version).toBe(v);
     const loaded = await loadCurrent(artifacts);
-    expect(loaded?.movies).toEqual([movie(1)]);
+    expect([...(loaded?.movies.movies() ?? [])]).toEqual([movie(1)]);
     // no temp files left behind by the atomic writes
     expect((await readdir(artifacts)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });

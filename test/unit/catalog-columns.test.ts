@@ -10,6 +10,7 @@ import { readCatalogColumns, writeCatalogColumns } from '../../pipeline/catalog-
 import { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import { COLUMNS } from '../../pipeline/catalog-columns/schema.js';
 import type { Movie } from '../../pipeline/types.js';
+import { bareMovie } from '../helpers/movie.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/catalog/20240101T000000000Z-fixture1/catalog.jsonl');
 
@@ -28,33 +29,7 @@ function columnsOf(movies: Movie[]): MovieColumns {
   return new MovieColumns(b.finish());
 }
 
-const bare = (id: number, over: Partial<Movie> = {}): Movie => ({
-  id,
-  title: `Movie ${id}`,
-  overview: '',
-  tagline: '',
-  releaseDate: '',
-  releaseYear: 0,
-  budget: 0,
-  revenue: 0,
-  return: 0,
-  runtime: null,
-  popularity: 0,
-  voteAverage: 0,
-  voteCount: 0,
-  originalLanguage: '',
-  status: '',
-  collection: null,
-  genres: [],
-  productionCompanies: [],
-  productionCountries: [],
-  spokenLanguages: [],
-  cast: [],
-  directors: [],
-  keywords: [],
-  hasCredits: false,
-  ...over,
-});
+const bare = bareMovie;
 
 describe('catalog columns', () => {
   test('the fixture catalog round-trips: movie(row) equals each record, rowOf finds each id', async () => {

@@ -41,20 +41,26 @@ class StringDictionary {
 }
 
 class TextColumn {
-  private bytes = new Grow((n) => new Uint8Array(n));
+  private bytes = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
   readonly offsets = int32s();
   constructor() {
     this.offsets.push(0);
   }
   push(s: string): void {
-    const max = Buffer.byteLength(s, 'utf8');
-    this.bytes.reserve(this.bytes.length + max);
-    this.bytes.length += Buffer.from(this.bytes.data.buffer, this.bytes.data.byteOffset).write(s, this.bytes.length, 'utf8');
-    if (this.bytes.length > 0x7fffffff) throw new Error('catalog column text exceeds 2 GB: write it in several record batches');
-    this.offsets.push(this.bytes.length);
+    // room for the worst case (3 bytes per UTF-16 unit), so one write encodes it in place
+    const need = this.used + s.length * 3;
+    if (need > this.bytes.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+      this.bytes.copy(next, 0, 0, this.used);
+      this.bytes = next;
+    }
+    this.used += this.bytes.write(s, this.used, 'utf8');
+    if (this.used > 0x7fffffff) throw new Error('catalog column text exceeds 2 GB: write it in several record batches');
+    this.offsets.push(this.used);
   }
   data(): Data<Utf8> {
-    return makeData({ type: new Utf8(), length: this.offsets.length - 1, valueOffsets: this.offsets.view(), data: this.bytes.view() });
+    return makeData({ type: new Utf8(), length: this.offsets.length - 1, valueOffsets: this.offsets.view(), data: this.bytes.subarray(0, this.used) });
   }
 }
 

@@ -54,7 +54,12 @@ describe('worker metrics', () => {
     const done = await runToEnd(env.orch, run.id);
     expect(done.status).toBe('completed');
 
-    const after = await scrape();
+    // the run is marked completed inside the publish job; BullMQ's 'completed' event, which the
+    // counter follows, comes a moment later: wait for it rather than race it
+    const after = await waitFor('the publish job to be counted', async () => {
+      const f = await scrape();
+      return sampleValue(f, 'marquee_stage_jobs_total', { stage: 'publish', outcome: 'completed' }) !== undefined ? f : null;
+    }, 10_000);
     // this process ran publish only: one completed publish job, nothing else
     expect(sampleValue(after, 'marquee_stage_jobs_total', { stage: 'publish', outcome: 'completed' })).toBe(1);
     expect(sampleValue(after, 'marquee_stage_jobs_total', { stage: 'extract', outcome: 'completed' })).toBeUndefined();

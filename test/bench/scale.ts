@@ -188,7 +188,8 @@ async function recallAt10(dir: string, queries: number): Promise<{ ef: number; r
   const rows = Array.from({ length: queries }, (_, j) => Math.floor(((j + 0.5) * meta.count) / queries));
   const truth = rows.map((r) => new Set(exactTopK(matrix, meta.dims, rowOf(matrix, meta.dims, r), 10).map((x) => x.row)));
   const out: { ef: number; recall: number }[] = [];
-  for (const ef of [im.ef, 128, 192, 256].filter((e, i, a) => a.indexOf(e) === i)) {
+  // the served ef first (searchEf; older versions: ef), then the sweep
+  for (const ef of [im.searchEf ?? im.ef, 96, 128, 192, 256].filter((e, i, a) => a.indexOf(e) === i)) {
     index.setEf(ef);
     let hits = 0;
     rows.forEach((r, j) => (hits += index.searchKnn(Array.from(rowOf(matrix, meta.dims, r)), 10).neighbors.filter((x) => truth[j].has(x)).length));

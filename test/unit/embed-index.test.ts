@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Rng } from '../../pipeline/embedders/catalog/linalg.js';
 import { writeEmbeddings } from '../../pipeline/embed/matrix.js';
-import { buildIndex, INDEX_FILES, loadIndex } from '../../pipeline/index/hnsw.js';
+import { buildIndex, INDEX_FILES, loadIndex, SEARCH_EF } from '../../pipeline/index/hnsw.js';
 import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
 
 const N = 600;
@@ -48,7 +48,8 @@ test('the build is deterministic: the same vectors and parameters give the same 
 test('a loaded index agrees with exact cosine search (recall@10 = 1 on a small set at the shipped ef)', async () => {
   await buildIndex({ dir }, noProgress);
   const { index, meta } = await loadIndex(dir);
-  expect(index.getEf()).toBe(meta.ef);
+  expect(index.getEf()).toBe(meta.searchEf);
+  expect(meta.searchEf).toBe(SEARCH_EF);
   let hits = 0;
   for (let r = 0; r < N; r += 7) {
     const truth = new Set(exactTopK(matrix, D, rowOf(matrix, D, r), 10).map((n) => n.row));

@@ -1,28 +1,30 @@
 import { notFound } from '../errors.js';
-import { normalizeKey } from '../normalize/text.js';
 import type { CatalogState } from '../state.js';
 import { requireText } from '../validate.js';
+import { actorOf, directorOf } from './people-table.js';
 
 const NAME_HELP = 'a person\'s name as credited, e.g. "Tom Hanks"';
 
 export function actor(state: CatalogState, req: { name?: string }) {
   const name = requireText(req.name, 'name', NAME_HELP);
   const { tables } = state;
-  const s = tables.actors.get(normalizeKey(name));
-  if (!s) {
+  const t = tables.people;
+  const p = actorOf(t, name);
+  if (p < 0) {
     throw notFound(
       `no actor named ${JSON.stringify(name)} in the ${tables.moviesWithCredits} movies with credits`,
       tables.actorSuggester.suggest(name),
       'ACTOR_NOT_FOUND',
     );
   }
+  const films = t.actorFilms[p];
   return {
-    name: s.name,
-    filmCount: s.films,
-    totalReturn: s.totalReturn,
-    averageReturn: s.films > 0 ? s.totalReturn / s.films : 0,
-    filmsWithKnownReturn: s.withKnownReturn,
-    directedFilmsExcluded: s.directedExcluded,
+    name: t.actorName[p],
+    filmCount: films,
+    totalReturn: t.actorReturn[p],
+    averageReturn: films > 0 ? t.actorReturn[p] / films : 0,
+    filmsWithKnownReturn: t.actorKnownReturn[p],
+    directedFilmsExcluded: t.actorDirectedExcluded[p],
     catalogMoviesWithCredits: tables.moviesWithCredits,
   };
 }
@@ -30,19 +32,21 @@ export function actor(state: CatalogState, req: { name?: string }) {
 export function director(state: CatalogState, req: { name?: string }) {
   const name = requireText(req.name, 'name', NAME_HELP);
   const { tables, movies } = state;
-  const s = tables.directors.get(normalizeKey(name));
-  if (!s) {
+  const t = tables.people;
+  const p = directorOf(t, name);
+  if (p < 0) {
     throw notFound(
       `no director named ${JSON.stringify(name)} in the ${tables.moviesWithCredits} movies with credits`,
       tables.directorSuggester.suggest(name),
       'DIRECTOR_NOT_FOUND',
     );
   }
+  const films = t.directorRows.subarray(t.directorStart[p], t.directorStart[p + 1]);
   return {
-    name: s.name,
-    filmCount: s.films.length,
-    totalReturn: s.totalReturn,
-    films: Array.from(s.films, (row) => ({
+    name: t.directorName[p],
+    filmCount: films.length,
+    totalReturn: t.directorReturn[p],
+    films: Array.from(films, (row) => ({
       id: movies.id[row],
       title: movies.title(row),
       releaseDate: movies.releaseDate(row),

@@ -2,25 +2,10 @@ import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import { Suggester } from '../normalize/fuzzy.js';
 import { CodeNames, isoWeekday } from '../normalize/intl.js';
 import { normalizeKey } from '../normalize/text.js';
+import { buildPeopleTable, type PeopleTable } from './people-table.js';
 
 // Tables refer to movies by their row in the catalog's columns (MovieColumns): lists are Int32Arrays
 // of rows, not arrays of objects, so a million-movie catalog stays a few large buffers.
-
-/** A person's aggregated acting record (films they directed excluded). */
-export interface ActorStats {
-  name: string;
-  films: number;
-  totalReturn: number;
-  withKnownReturn: number;
-  directedExcluded: number;
-}
-
-export interface DirectorStats {
-  name: string;
-  /** rows, oldest first */
-  films: Int32Array;
-  totalReturn: number;
-}
 
 export interface CollectionStats {
   id: number;
@@ -49,9 +34,9 @@ export interface CatalogTables {
   byMonth: Int32Array[];
   /** index 1-7 (ISO, 1 = Monday) -> rows released on that weekday, most popular first */
   byWeekday: Int32Array[];
-  actors: Map<string, ActorStats>;
+  /** actors and directors (service/catalog/people-table.ts) */
+  people: PeopleTable;
   actorSuggester: Suggester;
-  directors: Map<string, DirectorStats>;
   directorSuggester: Suggester;
   /** original language code -> movies */
   languageCounts: Map<string, number>;
@@ -244,65 +229,19 @@ async function regions(movies: MovieColumns) {
 }
 
 async function buildPeople(movies: MovieColumns, order: RowOrder) {
-  const actors = new Map<string, ActorStats>();
-  const directors = new Map<string, DirectorStats & { rows: number[] }>();
-  const cast = movies.lists.cast;
-  const crew = movies.lists.directors;
-  // every distinct spelling normalized once
-  const castKeys = cast.values.map(normalizeKey);
-  const crewKeys = crew.values.map(normalizeKey);
-  let moviesWithCredits = 0;
-  const directorKeys = new Set<string>();
-  const actorKeys = new Set<string>();
-  for (let row = 0; row < movies.length; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
-    if (movies.hasCredits(row)) moviesWithCredits++;
-    const ret = movies.returnRatio[row];
-    directorKeys.clear();
-    for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) {
-      const key = crewKeys[crew.codes[i]];
-      if (!key || directorKeys.has(key)) continue;
-      directorKeys.add(key);
-      let s = directors.get(key);
-      if (!s) directors.set(key, (s = { name: crew.values[crew.codes[i]], films: new Int32Array(0), rows: [], totalReturn: 0 }));
-      s.rows.push(row);
-      s.totalReturn += ret;
-    }
-    actorKeys.clear();
-    for (let i = cast.offsets[row]; i < cast.offsets[row + 1]; i++) {
-      const key = castKeys[cast.codes[i]];
-      if (!key || actorKeys.has(key)) continue;
-      actorKeys.add(key);
-      let s = actors.get(key);
-      if (!s) actors.set(key, (s = { name: cast.values[cast.codes[i]], films: 0, totalReturn: 0, withKnownReturn: 0, directedExcluded: 0 }));
-      if (directorKeys.has(key)) {
-        s.directedExcluded++;
-        continue;
-      }
-      s.films++;
-      s.totalReturn += ret;
-      if (ret > 0) s.withKnownReturn++;
-    }
-  }
-  const directorStats = new Map<string, DirectorStats>();
-  for (const [key, s] of directors) directorStats.set(key, { name: s.name, films: sortedRows(s.rows, order.byDate), totalReturn: s.totalReturn });
-  directors.clear();
-  const weightOf = <T>(map: Map<string, T>, w: (s: T) => number) => (name: string) => {
-    const s = map.get(normalizeKey(name));
-    return s ? w(s) : 0;
-  };
+  const people = await buildPeopleTable(movies, order.byDate);
+  const { actorsInOrder: actors, directorsInOrder: directors } = people;
   return {
-    actors,
+    people,
     actorSuggester: await Suggester.build(
-      [...actors.values()].map((s) => s.name),
-      weightOf(actors, (s) => s.films),
+      Array.from(actors, (p) => people.actorName[p]),
+      (_, i) => people.actorFilms[actors[i]],
     ),
-    directors: directorStats,
     directorSuggester: await Suggester.build(
-      [...directorStats.values()].map((s) => s.name),
-      weightOf(directorStats, (s) => s.films.length),
+      Array.from(directors, (p) => people.directorName[p]),
+      (_, i) => people.directorStart[directors[i] + 1] - people.directorStart[directors[i]],
     ),
-    moviesWithCredits,
+    moviesWithCredits: people.moviesWithCredits,
   };
 }
 

@@ -25,9 +25,10 @@ export class Suggester {
 
   /**
    * @param names display names; names with the same key are merged (the first one is shown)
-   * @param weight optional tie-breaker (e.g. popularity): among equally close names, heavier first
+   * @param weight optional tie-breaker (e.g. popularity): among equally close names, heavier first;
+   *   gets each name and its position in `names`
    */
-  constructor(names: Iterable<string>, weight?: (name: string) => number, prebuilt?: SuggesterIndex) {
+  constructor(names: Iterable<string>, weight?: (name: string, i: number) => number, prebuilt?: SuggesterIndex) {
     let index = prebuilt;
     if (!index) {
       const steps = buildIndex(names, weight);
@@ -47,7 +48,7 @@ export class Suggester {
   }
 
   /** Same as the constructor, but lets the event loop run every few thousand names (background loads). */
-  static async build(names: Iterable<string>, weight?: (name: string) => number): Promise<Suggester> {
+  static async build(names: Iterable<string>, weight?: (name: string, i: number) => number): Promise<Suggester> {
     const steps = buildIndex(names, weight);
     let r = steps.next();
     while (!r.done) {
@@ -124,7 +125,7 @@ interface SuggesterIndex {
 }
 
 /** Builds the index in steps (a `yield` every CHUNK names) so a caller may interleave other work. */
-function* buildIndex(names: Iterable<string>, weight?: (name: string) => number): Generator<void, SuggesterIndex> {
+function* buildIndex(names: Iterable<string>, weight?: (name: string, i: number) => number): Generator<void, SuggesterIndex> {
   const seen = new Set<string>();
   const display: string[] = [];
   const keys: string[] = [];
@@ -136,19 +137,18 @@ function* buildIndex(names: Iterable<string>, weight?: (name: string) => number)
       seen.add(key);
       display.push(name);
       keys.push(key);
-      w.push(weight ? weight(name) : 0);
+      w.push(weight ? weight(name, k) : 0);
     }
     if (++k % CHUNK === 0) yield;
   }
   const n = keys.length;
-  // Pass 1: each name's distinct trigrams (kept for pass 2) and how many names hold each trigram.
+  // Pass 1: how many names hold each trigram. Pass 2 computes each name's trigrams again rather
+  // than keeping an array per name (millions of names at 10^6 movies).
   const slots = new Map<number, number>();
   const counts: number[] = [];
-  const perName: number[][] = new Array(n);
   const gramCounts = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
     const grams = trigramCodes(keys[i]);
-    perName[i] = grams;
     gramCounts[i] = Math.min(grams.length, 0xffff);
     for (const g of grams) {
       let s = slots.get(g);
@@ -167,7 +167,7 @@ function* buildIndex(names: Iterable<string>, weight?: (name: string) => number)
   const fill = offsets.slice(0, counts.length);
   const postings = new Int32Array(offsets[counts.length]);
   for (let i = 0; i < n; i++) {
-    for (const g of perName[i]) postings[fill[slots.get(g)!]++] = i;
+    for (const g of trigramCodes(keys[i])) postings[fill[slots.get(g)!]++] = i;
     if ((i + 1) % CHUNK === 0) yield;
   }
   return { display, keys, weights: Float64Array.from(w), gramCounts, slots, offsets, postings };
@@ -181,12 +181,19 @@ export function trigrams(key: string): Set<string> {
   return out;
 }
 
-/** The same trigrams as numbers: three UTF-16 code units packed into one double (exact below 2^48). */
+/**
+ * The same trigrams as numbers: three ASCII units packed in 21 bits (a small integer, which Maps
+ * hash fast: most keys are ASCII after normalizeKey), any other three UTF-16 units in one double
+ * (exact below 2^48, and at least 2^37 since the first unit is at least a space: the two never meet).
+ */
 function trigramCodes(key: string): number[] {
   const s = `  ${key} `;
   const out: number[] = [];
   for (let i = 0; i + 3 <= s.length; i++) {
-    const code = s.charCodeAt(i) * 4294967296 + s.charCodeAt(i + 1) * 65536 + s.charCodeAt(i + 2);
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const c = s.charCodeAt(i + 2);
+    const code = (a | b | c) < 128 ? (a << 14) | (b << 7) | c : a * 4294967296 + b * 65536 + c;
     if (!out.includes(code)) out.push(code);
   }
   return out;

@@ -113,6 +113,39 @@ function sortedRows(rows: number[], cmp: (a: number, b: number) => number): Int3
   return Int32Array.from(rows).sort(cmp);
 }
 
+const SORT_RUN = 1 << 15;
+
+/**
+ * Sorts in place like `rows.sort(cmp)` (stable), but as sorted runs of SORT_RUN merged pairwise,
+ * yielding to the event loop between steps: a million rows sorted at once would stall calls for seconds.
+ */
+export async function sortRowsYielding(rows: Int32Array, cmp: (a: number, b: number) => number): Promise<void> {
+  const n = rows.length;
+  for (let from = 0; from < n; from += SORT_RUN) {
+    rows.subarray(from, Math.min(n, from + SORT_RUN)).sort(cmp);
+    await yieldToLoop();
+  }
+  let src: Int32Array = rows;
+  let dst: Int32Array = new Int32Array(n);
+  for (let width = SORT_RUN; width < n; width *= 2) {
+    let k = 0;
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width);
+      const hi = Math.min(n, lo + 2 * width);
+      let i = lo;
+      let j = mid;
+      while (i < mid && j < hi) {
+        dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
+        if ((k & (SORT_RUN - 1)) === 0) await yieldToLoop();
+      }
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    [src, dst] = [dst, src];
+  }
+  if (src !== rows) rows.set(src);
+}
+
 export async function buildTables(movies: MovieColumns): Promise<CatalogTables> {
   const n = movies.length;
   const order = new RowOrder(movies);
@@ -127,7 +160,7 @@ export async function buildTables(movies: MovieColumns): Promise<CatalogTables> 
   }
   const titleRows = new Int32Array(n);
   for (let i = 0; i < n; i++) titleRows[i] = i;
-  titleRows.sort((a, b) => hashes[a] - hashes[b] || order.byDate(a, b));
+  await sortRowsYielding(titleRows, (a, b) => hashes[a] - hashes[b] || order.byDate(a, b));
   const titleHashes = new Uint32Array(n);
   for (let i = 0; i < n; i++) titleHashes[i] = hashes[titleRows[i]];
   await yieldToLoop();

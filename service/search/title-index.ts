@@ -39,7 +39,11 @@ export function entryKey(index: TitleIndex, e: number): string {
 }
 
 /** Typed-array-backed index: a million titles are a few buffers, not a string and an array each. */
-export function buildTitleIndex(movies: MovieColumns, platforms: PlatformTables | null): TitleIndex {
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const CHUNK = 4096;
+
+/** Built on the serving thread while calls go on: yields to the event loop every CHUNK entries. */
+export async function buildTitleIndex(movies: MovieColumns, platforms: PlatformTables | null): Promise<TitleIndex> {
   const titles: readonly PlatformTitle[] = platforms?.present ? platforms.titles : [];
   const n = movies.length + titles.length;
   const kind = new Uint8Array(n);
@@ -74,6 +78,7 @@ export function buildTitleIndex(movies: MovieColumns, platforms: PlatformTables 
     wordStart[e + 1] = used;
   };
   for (let row = 0; row < movies.length; row++) {
+    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
     kind[row] = MOVIE;
     item[row] = row;
     fame[row] = movies.voteCount[row];

@@ -234,25 +234,18 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   /** Movies, tables, then every extension in registration order; nothing is visible until the swap. */
   private async buildState(version: string): Promise<CatalogState> {
     const loaded = await loadVersion(this.artifactsDir, version);
-    let tables: CatalogTables;
-    try {
-      tables = await buildTables(loaded.movies);
-    } catch (err) {
-      loaded.movies.close();
-      throw err;
-    }
-    const ext = new Map<string, unknown>();
-    const state: CatalogState = {
-      version,
-      dir: loaded.dir,
-      manifest: loaded.manifest,
-      movies: loaded.movies,
-      tables,
-      ext,
-      loadedAt: new Date(),
-    };
     const done: [CatalogExtension, unknown][] = [];
     try {
+      const ext = new Map<string, unknown>();
+      const state: CatalogState = {
+        version,
+        dir: loaded.dir,
+        manifest: loaded.manifest,
+        movies: loaded.movies,
+        tables: await buildTables(loaded.movies),
+        ext,
+        loadedAt: new Date(),
+      };
       for (const e of this.extensions()) {
         const te = performance.now();
         const value = await e.load(loaded, state);
@@ -260,12 +253,13 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
         done.push([e, value]);
         this.log.info({ version, extension: e.name, ms: Math.round(performance.now() - te) }, 'extension loaded');
       }
+      return state;
     } catch (err) {
+      // nothing of a failed load stays open: the extensions built so far, the catalog file
       for (const [e, v] of done) await safeDispose(e, v, this.log);
       loaded.movies.close();
       throw err;
     }
-    return state;
   }
 
   private async dispose(state: CatalogState, slot: Slot): Promise<void> {

@@ -37,6 +37,8 @@ interface Lists {
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
+export type MovieBrief = Pick<Movie, 'id' | 'title' | 'releaseDate' | 'releaseYear' | 'popularity' | 'voteAverage' | 'voteCount' | 'runtime'>;
+
 function text(d: Data): Text {
   const v = d.values as Uint8Array;
   return { offsets: d.valueOffsets as Int32Array, bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
@@ -220,6 +222,20 @@ export class MovieColumns {
     const out = new Array<string>(to - from);
     for (let i = from; i < to; i++) out[i - from] = l.values[l.codes[i]];
     return out;
+  }
+
+  /** The scalar fields of a row (no lists, no file reads): what most answers show of a movie. */
+  brief(row: number): MovieBrief {
+    return {
+      id: this.id[row],
+      title: this.title(row),
+      releaseDate: this.releaseDate(row),
+      releaseYear: this.releaseYear[row],
+      popularity: this.popularity[row],
+      voteAverage: this.voteAverage[row],
+      voteCount: this.voteCount[row],
+      runtime: this.runtime(row),
+    };
   }
 
   /** The full record of one row, built on demand. */

@@ -3,7 +3,7 @@ import type { Movie } from '../../pipeline/types.js';
 
 // Movie -> wire messages (field names are proto-loader's lowerCamelCase).
 
-export function movieRef(m: Movie) {
+export function movieRef(m: Pick<Movie, 'id' | 'title' | 'releaseDate' | 'releaseYear'>) {
   return { id: m.id, title: m.title, releaseDate: m.releaseDate, releaseYear: m.releaseYear };
 }
 

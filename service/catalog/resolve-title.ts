@@ -1,3 +1,4 @@
+import type { MovieBrief } from '../../pipeline/catalog-columns/table.js';
 import type { Movie } from '../../pipeline/types.js';
 import { ambiguous, invalidArgument, notFound } from '../errors.js';
 import { normalizeKey } from '../normalize/text.js';
@@ -31,11 +32,11 @@ export function describeMovie(m: Pick<Movie, 'id' | 'title' | 'releaseYear'>): s
  * known titles as suggestions; unknown id; or no movie of that title in that year: the years
  * that exist).
  */
-export function resolveTitle(state: CatalogState, ref: TitleRef): Movie {
-  return state.movies.movie(resolveRow(state, ref));
+export function resolveTitle(state: CatalogState, ref: TitleRef): MovieBrief {
+  return state.movies.brief(resolveRow(state, ref));
 }
 
-/** resolveTitle's row in the catalog columns (for answers that need a few fields, not the whole Movie). */
+/** resolveTitle's row in the catalog columns (for answers that need lists or the whole Movie: movies.movie(row)). */
 export function resolveRow(state: CatalogState, ref: TitleRef): number {
   const { tables, movies } = state;
   const id = intIn(ref.id ?? 0, 'id', 1, MAX_ID, 'not given');
@@ -75,7 +76,7 @@ export function resolveRow(state: CatalogState, ref: TitleRef): number {
   }
   const matching = year ? candidates.filter((row) => movies.releaseYear[row] === year) : candidates;
   if (matching.length === 1) return matching[0];
-  const describe = (row: number) => describeMovie({ id: movies.id[row], title: movies.title(row), releaseYear: movies.releaseYear[row] });
+  const describe = (row: number) => describeMovie(movies.brief(row));
   if (matching.length === 0) {
     throw notFound(
       `no movie titled ${JSON.stringify(movies.title(candidates[0]))} was released in ${year}`,

@@ -1,31 +1,16 @@
 import type { CatalogState } from '../state.js';
-import { resolveRow, type TitleRef } from './resolve-title.js';
-
-/** The few fields the title answers read, straight from the columns. */
-function titleFields(state: CatalogState, req: TitleRef) {
-  const { movies } = state;
-  const row = resolveRow(state, req);
-  return {
-    id: movies.id[row],
-    title: movies.title(row),
-    releaseYear: movies.releaseYear[row],
-    popularity: movies.popularity[row],
-    voteCount: movies.voteCount[row],
-    voteAverage: movies.voteAverage[row],
-    runtime: movies.runtime(row),
-  };
-}
+import { resolveTitle, type TitleRef } from './resolve-title.js';
 
 /** Below this many votes an average says little: TitleVotes withholds it. */
 export const MIN_VOTES_FOR_AVERAGE = 2000;
 
 export function titleScore(state: CatalogState, req: TitleRef) {
-  const m = titleFields(state, req);
+  const m = resolveTitle(state, req);
   return { id: m.id, title: m.title, releaseYear: m.releaseYear, popularity: m.popularity };
 }
 
 export function titleVotes(state: CatalogState, req: TitleRef) {
-  const m = titleFields(state, req);
+  const m = resolveTitle(state, req);
   const withheld = m.voteCount < MIN_VOTES_FOR_AVERAGE;
   return {
     id: m.id,
@@ -42,7 +27,7 @@ export function titleVotes(state: CatalogState, req: TitleRef) {
 }
 
 export function titleRuntime(state: CatalogState, req: TitleRef) {
-  const m = titleFields(state, req);
+  const m = resolveTitle(state, req);
   const known = m.runtime !== null && m.runtime !== undefined;
   return { id: m.id, title: m.title, runtimeMinutes: known ? m.runtime : 0, releaseYear: m.releaseYear, runtimeKnown: known };
 }

@@ -213,7 +213,10 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       this.emit('loadError', version, err);
       throw err;
     }
-    this.lastCost = { movies: state.movies.length, heapBytes: Math.max(0, process.memoryUsage().heapUsed - heapBefore) };
+    const measureCost = () => {
+      this.lastCost = { movies: state.movies.length, heapBytes: Math.max(0, process.memoryUsage().heapUsed - heapBefore) };
+    };
+    measureCost();
     const previous = this.current;
     this.slots.set(state, { inflight: 0, retired: false, disposed: false });
     this.current = state; // the swap: one reference assignment
@@ -228,6 +231,17 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       if (slot.inflight === 0) void this.dispose(previous, slot);
     }
     this.emit('swap', state, previous, loadMs);
+    if (!previous) {
+      // a first load of a large catalog serves before its biggest suggesters are built (tables.ts)
+      const ts = performance.now();
+      state.tables.completeSuggesters().then(
+        () => {
+          measureCost();
+          this.log.info({ version, ms: Math.round(performance.now() - ts) }, 'suggesters built');
+        },
+        (err: unknown) => this.log.error({ version, err }, 'building the suggesters failed; NOT_FOUND answers come without suggestions'),
+      );
+    }
     return state;
   }
 
@@ -253,6 +267,8 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
         done.push([e, value]);
         this.log.info({ version, extension: e.name, ms: Math.round(performance.now() - te) }, 'extension loaded');
       }
+      // a version replacing a served one is complete when swapped in: the old one answers meanwhile
+      if (this.current) await state.tables.completeSuggesters();
       return state;
     } catch (err) {
       // nothing of a failed load stays open: the extensions built so far, the catalog file

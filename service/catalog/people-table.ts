@@ -3,11 +3,11 @@
 // A person is a normalized name (normalizeKey); the cast and crew dictionaries of the catalog
 // columns map onto persons once per distinct spelling, then every credit is an array lookup.
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
-import { normalizeKey } from '../normalize/text.js';
+import { keyHash, normalizeKey } from '../normalize/text.js';
 
 export interface PeopleTable {
   /** normalized name -> person */
-  byKey: Map<string, number>;
+  persons: PersonIndex;
   /** per person: the name as first credited in cast (actorName) and among directors (directorName), '' when never */
   actorName: string[];
   directorName: string[];
@@ -29,19 +29,70 @@ export interface PeopleTable {
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const CHUNK = 8192;
 
+/**
+ * Normalized name -> person, as open addressing over typed arrays: a Map here held millions of
+ * entries and key strings (hundreds of MB at 10^6 movies, and most of the time of a load). A slot
+ * holds a person; a person's key is not kept but computed again from its first spelling when a
+ * probe meets its hash, so equal hashes of different keys are told apart.
+ */
+export class PersonIndex {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private hashes = new Uint32Array(1024);
+  /** per person: its first spelling */
+  private names: string[] = [];
+
+  constructor(capacity: number) {
+    let size = 1024;
+    while (size < capacity * 2) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** The person of a normalized key, or -1. */
+  get(key: string): number {
+    return Math.max(-1, this.probe(key, keyHash(key)));
+  }
+
+  /** The person of a spelling whose key is `key`, added when new. */
+  add(key: string, spelling: string): number {
+    const h = keyHash(key);
+    const found = this.probe(key, h);
+    if (found >= 0) return found;
+    if (this.names.length * 2 >= this.slots.length) throw new Error('PersonIndex: more persons than its capacity');
+    const p = this.names.length;
+    if (p === this.hashes.length) {
+      const grown = new Uint32Array(p * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[p] = h;
+    this.names.push(spelling);
+    this.slots[-found - 1] = p;
+    return p;
+  }
+
+  /** The person of the key, or -(free slot + 1) where it would go. */
+  private probe(key: string, h: number): number {
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const p = this.slots[i];
+      if (p < 0) return -i - 1;
+      if (this.hashes[p] === h && normalizeKey(this.names[p]) === key) return p;
+    }
+  }
+}
+
 /** Person of each dictionary spelling (-1 for names that normalize to nothing). */
-async function personsOf(values: readonly string[], byKey: Map<string, number>): Promise<Int32Array> {
+async function personsOf(values: readonly string[], persons: PersonIndex): Promise<Int32Array> {
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     if (i % CHUNK === CHUNK - 1) await yieldToLoop();
     const key = normalizeKey(values[i]);
-    if (!key) {
-      out[i] = -1;
-      continue;
-    }
-    let p = byKey.get(key);
-    if (p === undefined) byKey.set(key, (p = byKey.size));
-    out[i] = p;
+    out[i] = key ? persons.add(key, values[i]) : -1;
   }
   return out;
 }
@@ -49,10 +100,10 @@ async function personsOf(values: readonly string[], byKey: Map<string, number>):
 export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number, b: number) => number): Promise<PeopleTable> {
   const cast = movies.lists.cast;
   const crew = movies.lists.directors;
-  const byKey = new Map<string, number>();
-  const castPerson = await personsOf(cast.values, byKey);
-  const crewPerson = await personsOf(crew.values, byKey);
-  const P = byKey.size;
+  const persons = new PersonIndex(cast.values.length + crew.values.length);
+  const castPerson = await personsOf(cast.values, persons);
+  const crewPerson = await personsOf(crew.values, persons);
+  const P = persons.size;
   const actorFilms = new Int32Array(P);
   const actorReturn = new Float64Array(P);
   const actorKnownReturn = new Int32Array(P);
@@ -109,6 +160,7 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   const directorRows = new Int32Array(directorStart[P]);
   seenAsDirector.fill(0);
   for (let row = 0; row < n; row++) {
+    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
     for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) {
       const p = crewPerson[crew.codes[i]];
       if (p < 0 || seenAsDirector[p] === row + 1) continue;
@@ -116,12 +168,22 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
       directorRows[fill[p]++] = row;
     }
   }
-  for (let p = 0; p < P; p++) if (directorCount[p] > 1) directorRows.subarray(directorStart[p], directorStart[p + 1]).sort(byDate);
-  const names = (codes: Int32Array, values: readonly string[]) => Array.from(codes, (c) => (c > 0 ? values[c - 1] : ''));
+  for (let p = 0; p < P; p++) {
+    if (p % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (directorCount[p] > 1) directorRows.subarray(directorStart[p], directorStart[p + 1]).sort(byDate);
+  }
+  const names = async (codes: Int32Array, values: readonly string[]) => {
+    const out = new Array<string>(codes.length);
+    for (let p = 0; p < codes.length; p++) {
+      if (p % CHUNK === CHUNK - 1) await yieldToLoop();
+      out[p] = codes[p] > 0 ? values[codes[p] - 1] : '';
+    }
+    return out;
+  };
   return {
-    byKey,
-    actorName: names(actorCode, cast.values),
-    directorName: names(directorCode, crew.values),
+    persons,
+    actorName: await names(actorCode, cast.values),
+    directorName: await names(directorCode, crew.values),
     actorFilms,
     actorReturn,
     actorKnownReturn,
@@ -137,12 +199,12 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
 
 /** The person of a name asked for as an actor, or -1 when no cast credits it. */
 export function actorOf(t: PeopleTable, name: string): number {
-  const p = t.byKey.get(normalizeKey(name));
-  return p !== undefined && t.actorName[p] !== '' ? p : -1;
+  const p = t.persons.get(normalizeKey(name));
+  return p >= 0 && t.actorName[p] !== '' ? p : -1;
 }
 
 /** The person of a name asked for as a director, or -1 when no film has them as director. */
 export function directorOf(t: PeopleTable, name: string): number {
-  const p = t.byKey.get(normalizeKey(name));
-  return p !== undefined && t.directorName[p] !== '' ? p : -1;
+  const p = t.persons.get(normalizeKey(name));
+  return p >= 0 && t.directorName[p] !== '' ? p : -1;
 }

@@ -12,7 +12,7 @@ export function actor(state: CatalogState, req: { name?: string }) {
   const p = actorOf(t, name);
   if (p < 0) {
     throw notFound(
-      `no actor named ${JSON.stringify(name)} in the ${tables.moviesWithCredits} movies with credits`,
+      `no actor named ${JSON.stringify(name)} in the ${tables.moviesWithCredits} movies with credits${tables.actorSuggester.pendingNote}`,
       tables.actorSuggester.suggest(name),
       'ACTOR_NOT_FOUND',
     );
@@ -36,7 +36,7 @@ export function director(state: CatalogState, req: { name?: string }) {
   const p = directorOf(t, name);
   if (p < 0) {
     throw notFound(
-      `no director named ${JSON.stringify(name)} in the ${tables.moviesWithCredits} movies with credits`,
+      `no director named ${JSON.stringify(name)} in the ${tables.moviesWithCredits} movies with credits${tables.directorSuggester.pendingNote}`,
       tables.directorSuggester.suggest(name),
       'DIRECTOR_NOT_FOUND',
     );

@@ -72,7 +72,7 @@ export function resolveRow(state: CatalogState, ref: TitleRef): number {
   const candidates = rowsTitled(movies, tables, key);
   if (candidates.length === 0) {
     const suggestions = tables.titleSuggester.suggest(title);
-    throw notFound(`no movie titled ${JSON.stringify(title)}`, suggestions, 'TITLE_NOT_FOUND');
+    throw notFound(`no movie titled ${JSON.stringify(title)}${tables.titleSuggester.pendingNote}`, suggestions, 'TITLE_NOT_FOUND');
   }
   const matching = year ? candidates.filter((row) => movies.releaseYear[row] === year) : candidates;
   if (matching.length === 1) return matching[0];

@@ -1,7 +1,7 @@
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
-import { Suggester } from '../normalize/fuzzy.js';
+import { LateSuggester, Suggester, type Suggestions } from '../normalize/fuzzy.js';
 import { CodeNames, isoWeekday } from '../normalize/intl.js';
-import { normalizeKey } from '../normalize/text.js';
+import { keyHash, normalizeKey } from '../normalize/text.js';
 import { buildPeopleTable, type PeopleTable } from './people-table.js';
 
 // Tables refer to movies by their row in the catalog's columns (MovieColumns): lists are Int32Arrays
@@ -29,15 +29,15 @@ export interface CatalogTables {
   /** rows sorted by (hash of the title key, release date, id): see rowsTitled */
   titleHashes: Uint32Array;
   titleRows: Int32Array;
-  titleSuggester: Suggester;
+  titleSuggester: Suggestions;
   /** index 1-12 -> rows released in that month, most popular first */
   byMonth: Int32Array[];
   /** index 1-7 (ISO, 1 = Monday) -> rows released on that weekday, most popular first */
   byWeekday: Int32Array[];
   /** actors and directors (service/catalog/people-table.ts) */
   people: PeopleTable;
-  actorSuggester: Suggester;
-  directorSuggester: Suggester;
+  actorSuggester: Suggestions;
+  directorSuggester: Suggestions;
   /** original language code -> movies */
   languageCounts: Map<string, number>;
   languages: CodeNames;
@@ -52,6 +52,23 @@ export interface CatalogTables {
   companies: Map<string, CompanyStats>;
   companySuggester: Suggester;
   moviesWithCredits: number;
+  /**
+   * Builds the title, actor and director suggesters when buildTables left them for later (large
+   * catalogs); resolves at once otherwise. Safe to call more than once.
+   */
+  completeSuggesters(): Promise<void>;
+}
+
+/**
+ * From this many movies on, a first load leaves the title, actor and director suggesters (over
+ * 10^6 titles and 3.6 x 10^6 names at 10^6 movies: half of the tables' time) to be built after
+ * the version is served; below it they are built before, as everything else.
+ */
+export const LATE_SUGGESTERS_FROM = 250_000;
+
+export interface TableOptions {
+  /** leave the big suggesters to completeSuggesters() from this many movies on (default LATE_SUGGESTERS_FROM) */
+  lateSuggestersFrom?: number;
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -63,12 +80,6 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const CHUNK = 4096;
 
-/** FNV-1a over UTF-16 units: the title lookup's key, checked against the real title on a hit. */
-export function keyHash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 /** Row orders every table shares: by release date (then id), by popularity (then id). */
 export class RowOrder {
@@ -113,6 +124,12 @@ function sortedRows(rows: number[], cmp: (a: number, b: number) => number): Int3
   return Int32Array.from(rows).sort(cmp);
 }
 
+function allRows(n: number): Int32Array {
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return rows;
+}
+
 const SORT_RUN = 1 << 15;
 
 /**
@@ -146,24 +163,22 @@ export async function sortRowsYielding(rows: Int32Array, cmp: (a: number, b: num
   if (src !== rows) rows.set(src);
 }
 
-export async function buildTables(movies: MovieColumns): Promise<CatalogTables> {
+export async function buildTables(movies: MovieColumns, opts: TableOptions = {}): Promise<CatalogTables> {
+  const late = movies.length >= (opts.lateSuggestersFrom ?? LATE_SUGGESTERS_FROM);
   const n = movies.length;
   const order = new RowOrder(movies);
   const hashes = new Uint32Array(n);
-  const titlePopularity = new Map<string, number>();
   for (let row = 0; row < n; row++) {
     if (row % CHUNK === CHUNK - 1) await yieldToLoop();
-    const title = movies.title(row);
-    hashes[row] = keyHash(normalizeKey(title));
-    const p = movies.popularity[row];
-    if (!(titlePopularity.get(title)! >= p)) titlePopularity.set(title, p);
+    hashes[row] = keyHash(normalizeKey(movies.title(row)));
   }
-  const titleRows = new Int32Array(n);
-  for (let i = 0; i < n; i++) titleRows[i] = i;
+  const titleRows = allRows(n);
   await sortRowsYielding(titleRows, (a, b) => hashes[a] - hashes[b] || order.byDate(a, b));
   const titleHashes = new Uint32Array(n);
   for (let i = 0; i < n; i++) titleHashes[i] = hashes[titleRows[i]];
-  await yieldToLoop();
+  // every row, most popular first: the months' and weekdays' order, and the title suggester's
+  const byPopularity = allRows(n);
+  await sortRowsYielding(byPopularity, order.byPopularity);
 
   // months and weekdays per distinct date, then rows by month / weekday
   const dates = movies.releaseDates;
@@ -174,15 +189,18 @@ export async function buildTables(movies: MovieColumns): Promise<CatalogTables> 
     monthOf[code] = Number(d.slice(5, 7));
     weekdayOf[code] = isoWeekday(d);
   });
+  // rows taken in popularity order are already sorted within each month and weekday
   const months: number[][] = Array.from({ length: 13 }, () => []);
   const weekdays: number[][] = Array.from({ length: 8 }, () => []);
-  for (let row = 0; row < n; row++) {
+  for (let i = 0; i < n; i++) {
+    if (i % CHUNK === CHUNK - 1) await yieldToLoop();
+    const row = byPopularity[i];
     const code = dates.codes[row];
     if (monthOf[code] > 0) months[monthOf[code]]?.push(row);
     if (weekdayOf[code] > 0) weekdays[weekdayOf[code]]?.push(row);
   }
-  const byMonth = months.map((rows) => sortedRows(rows, order.byPopularity));
-  const byWeekday = weekdays.map((rows) => sortedRows(rows, order.byPopularity));
+  const byMonth = months.map((rows) => Int32Array.from(rows));
+  const byWeekday = weekdays.map((rows) => Int32Array.from(rows));
   await yieldToLoop();
 
   const languageCounts = new Map<string, number>();
@@ -193,12 +211,23 @@ export async function buildTables(movies: MovieColumns): Promise<CatalogTables> 
   });
   const { countryCounts, countryNames, spokenNames } = await regions(movies);
 
-  const titleSuggester = await Suggester.build(
-    [...titlePopularity.entries()].sort((a, b) => b[1] - a[1]).map(([t]) => t),
-    (t) => titlePopularity.get(t) ?? 0,
+  // the most popular spelling of a title is the one shown (the suggester keeps a key's first name)
+  const titleSuggester = new LateSuggester(() =>
+    Suggester.build(
+      (function* () {
+        for (const row of byPopularity) yield movies.title(row);
+      })(),
+      (_, i) => movies.popularity[byPopularity[i]],
+    ),
   );
-  titlePopularity.clear();
   const people = await buildPeople(movies, order);
+  const lateOnes = [titleSuggester, people.actorSuggester, people.directorSuggester];
+  let completing: Promise<void> | null = null;
+  const completeSuggesters = () =>
+    (completing ??= (async () => {
+      for (const l of lateOnes) await l.complete();
+    })());
+  if (!late) await completeSuggesters();
   const languages = new CodeNames('language', languageCounts, spokenNames);
   const countries = new CodeNames('region', countryCounts, countryNames);
   await yieldToLoop();
@@ -218,6 +247,7 @@ export async function buildTables(movies: MovieColumns): Promise<CatalogTables> 
     countries,
     countrySuggester: await Suggester.build(countries.suggestionNames),
     ...groups,
+    completeSuggesters,
   };
 }
 
@@ -266,13 +296,18 @@ async function buildPeople(movies: MovieColumns, order: RowOrder) {
   const { actorsInOrder: actors, directorsInOrder: directors } = people;
   return {
     people,
-    actorSuggester: await Suggester.build(
-      Array.from(actors, (p) => people.actorName[p]),
-      (_, i) => people.actorFilms[actors[i]],
+    // persons are distinct keys already: no de-duplication of millions of names
+    actorSuggester: new LateSuggester(() =>
+      Suggester.buildDistinct(
+        Array.from(actors, (p) => people.actorName[p]),
+        Float64Array.from(actors, (p) => people.actorFilms[p]),
+      ),
     ),
-    directorSuggester: await Suggester.build(
-      Array.from(directors, (p) => people.directorName[p]),
-      (_, i) => people.directorStart[directors[i] + 1] - people.directorStart[directors[i]],
+    directorSuggester: new LateSuggester(() =>
+      Suggester.buildDistinct(
+        Array.from(directors, (p) => people.directorName[p]),
+        Float64Array.from(directors, (p) => people.directorStart[p + 1] - people.directorStart[p]),
+      ),
     ),
     moviesWithCredits: people.moviesWithCredits,
   };
@@ -311,9 +346,13 @@ async function buildGroups(movies: MovieColumns, order: RowOrder) {
   // Exact names first (the bigger collection wins a shared name), then short aliases
   // ("Toy Story" for "Toy Story Collection") where they do not clash with a real name.
   const collections = new Map<string, CollectionStats>();
-  const all: CollectionStats[] = [...byCollectionId.values()]
-    .map(({ rows, ...s }) => ({ ...s, movies: sortedRows(rows, order.byDate) }))
-    .sort((a, b) => b.movies.length - a.movies.length || a.id - b.id);
+  const all: CollectionStats[] = [];
+  for (const { rows, ...s } of byCollectionId.values()) {
+    if (all.length % CHUNK === CHUNK - 1) await yieldToLoop();
+    all.push({ ...s, movies: sortedRows(rows, order.byDate) });
+  }
+  byCollectionId.clear();
+  all.sort((a, b) => b.movies.length - a.movies.length || a.id - b.id);
   for (const s of all) {
     const key = normalizeKey(s.name);
     if (!collections.has(key)) collections.set(key, s);

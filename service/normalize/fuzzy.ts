@@ -11,13 +11,21 @@ import { normalizeKey } from './text.js';
  * lists of its own trigrams. Trigrams are numbers (three UTF-16 units packed in a double) and the
  * posting lists one Int32Array, which keeps the index small and quick to build.
  */
-export class Suggester {
+/** What answers "did you mean": a Suggester, or a LateSuggester that may not be built yet. */
+export interface Suggestions {
+  suggest(query: string, limit?: number): string[];
+  /** '' once suggestions are available; else a clause for a NOT_FOUND message saying why there are none */
+  readonly pendingNote: string;
+}
+
+export class Suggester implements Suggestions {
+  readonly pendingNote = '';
+  /** the names shown; a name's key (normalizeKey) is computed again when it is ranked, not kept */
   private readonly display: string[];
-  private readonly keys: string[];
   private readonly weights: Float64Array;
   private readonly gramCounts: Uint16Array;
   /** trigram code -> [start, end) in `postings` */
-  private readonly slots: Map<number, number>;
+  private readonly slots: GramSlots;
   private readonly offsets: Int32Array;
   private readonly postings: Int32Array;
   private readonly hits: Uint16Array;
@@ -37,42 +45,43 @@ export class Suggester {
       index = r.value;
     }
     this.display = index.display;
-    this.keys = index.keys;
     this.weights = index.weights;
     this.gramCounts = index.gramCounts;
     this.slots = index.slots;
     this.offsets = index.offsets;
     this.postings = index.postings;
-    this.hits = new Uint16Array(this.keys.length);
-    this.touched = new Int32Array(this.keys.length);
+    this.hits = new Uint16Array(this.display.length);
+    this.touched = new Int32Array(this.display.length);
   }
 
   /** Same as the constructor, but lets the event loop run every few thousand names (background loads). */
   static async build(names: Iterable<string>, weight?: (name: string, i: number) => number): Promise<Suggester> {
-    const steps = buildIndex(names, weight);
-    let r = steps.next();
-    while (!r.done) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      r = steps.next();
-    }
-    return new Suggester([], undefined, r.value);
+    return new Suggester([], undefined, await stepThrough(buildIndex(names, weight)));
+  }
+
+  /**
+   * Like build, for names the caller knows to have distinct, non-empty keys (the people table's
+   * persons): skips de-duplicating millions of names through a Set of their keys.
+   */
+  static async buildDistinct(display: string[], weights: Float64Array): Promise<Suggester> {
+    return new Suggester([], undefined, await stepThrough(indexKeys(display, weights)));
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.display.length;
   }
 
   /** Up to `limit` known names closest to `query`, best first; [] when nothing is reasonably close. */
   suggest(query: string, limit = 5, shortlist = 48): string[] {
     const q = normalizeKey(query).slice(0, 200);
-    const n = this.keys.length;
+    const n = this.display.length;
     if (q.length === 0 || n === 0) return [];
     const qGrams = trigramCodes(q);
     const { hits, touched, postings, offsets } = this;
     let t = 0;
     for (const g of qGrams) {
       const slot = this.slots.get(g);
-      if (slot === undefined) continue;
+      if (slot < 0) continue;
       for (let j = offsets[slot], end = offsets[slot + 1]; j < end; j++) {
         const i = postings[j];
         if (hits[i] === 0) touched[t++] = i;
@@ -96,7 +105,7 @@ export class Suggester {
     const ranked: { i: number; score: number }[] = [];
     for (let k = 0; k < size; k++) {
       const i = heapIdx[k];
-      const key = this.keys[i];
+      const key = normalizeKey(this.display[i]);
       const sim = 1 - distance(q, key) / Math.max(q.length, key.length);
       ranked.push({ i, score: (sim + heapDice[k]) / 2 });
     }
@@ -110,16 +119,42 @@ export class Suggester {
   }
 }
 
+/**
+ * A suggester whose index is built when `complete()` is called (once), suggesting nothing until
+ * then: a catalog load can answer calls before its largest "did you mean" indexes (millions of
+ * names) are built.
+ */
+export class LateSuggester implements Suggestions {
+  private built: Suggester | null = null;
+  private building: Promise<void> | null = null;
+
+  constructor(private readonly build: () => Promise<Suggester>) {}
+
+  get pendingNote(): string {
+    return this.built ? '' : ' (no suggestions yet: the service is still indexing names after loading this catalog version; ask again shortly)';
+  }
+
+  suggest(query: string, limit?: number): string[] {
+    return this.built ? this.built.suggest(query, limit) : [];
+  }
+
+  complete(): Promise<void> {
+    this.building ??= this.build().then((s) => {
+      this.built = s;
+    });
+    return this.building;
+  }
+}
+
 const MIN_DICE = 0.2;
 const MIN_SCORE = 0.35;
 const CHUNK = 2048;
 
 interface SuggesterIndex {
   display: string[];
-  keys: string[];
   weights: Float64Array;
   gramCounts: Uint16Array;
-  slots: Map<number, number>;
+  slots: GramSlots;
   offsets: Int32Array;
   postings: Int32Array;
 }
@@ -128,7 +163,6 @@ interface SuggesterIndex {
 function* buildIndex(names: Iterable<string>, weight?: (name: string, i: number) => number): Generator<void, SuggesterIndex> {
   const seen = new Set<string>();
   const display: string[] = [];
-  const keys: string[] = [];
   const w: number[] = [];
   let k = 0;
   for (const name of names) {
@@ -136,41 +170,88 @@ function* buildIndex(names: Iterable<string>, weight?: (name: string, i: number)
     if (key.length > 0 && !seen.has(key)) {
       seen.add(key);
       display.push(name);
-      keys.push(key);
       w.push(weight ? weight(name, k) : 0);
     }
     if (++k % CHUNK === 0) yield;
   }
-  const n = keys.length;
-  // Pass 1: how many names hold each trigram. Pass 2 computes each name's trigrams again rather
-  // than keeping an array per name (millions of names at 10^6 movies).
-  const slots = new Map<number, number>();
-  const counts: number[] = [];
+  seen.clear();
+  return yield* indexKeys(display, Float64Array.from(w));
+}
+
+async function stepThrough<T>(steps: Generator<void, T>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    r = steps.next();
+  }
+  return r.value;
+}
+
+/** Packed ASCII trigrams are below this (three 7-bit units). */
+const ASCII_GRAMS = 1 << 21;
+/** From this many names on, ASCII trigrams get a flat slot table (8 MB) instead of Map entries. */
+const FLAT_FROM = 50_000;
+
+/**
+ * Trigram code -> slot. At millions of names the Map lookups were most of a catalog load, so the
+ * ASCII trigrams of large suggesters (nearly all of them after normalizeKey) index a flat array.
+ */
+class GramSlots {
+  private readonly flat: Int32Array | null;
+  private readonly map = new Map<number, number>();
+  size = 0;
+  constructor(names: number) {
+    this.flat = names >= FLAT_FROM ? new Int32Array(ASCII_GRAMS).fill(-1) : null;
+  }
+  /** the slot of a code, -1 when no name has it */
+  get(code: number): number {
+    if (this.flat && code < ASCII_GRAMS) return this.flat[code];
+    return this.map.get(code) ?? -1;
+  }
+  /** the slot of a code, a new one when no name had it */
+  add(code: number): number {
+    const s = this.get(code);
+    if (s >= 0) return s;
+    if (this.flat && code < ASCII_GRAMS) this.flat[code] = this.size;
+    else this.map.set(code, this.size);
+    return this.size++;
+  }
+}
+
+/** The trigram index over names with distinct, non-empty keys. */
+function* indexKeys(display: string[], weights: Float64Array): Generator<void, SuggesterIndex> {
+  const n = display.length;
+  // Pass 1: how many names hold each trigram. Pass 2 computes each name's key and trigrams again
+  // rather than keeping them per name (millions of names at 10^6 movies).
+  const slots = new GramSlots(n);
+  let counts = new Int32Array(1024);
   const gramCounts = new Uint16Array(n);
+  const grams = new Grams();
   for (let i = 0; i < n; i++) {
-    const grams = trigramCodes(keys[i]);
-    gramCounts[i] = Math.min(grams.length, 0xffff);
-    for (const g of grams) {
-      let s = slots.get(g);
-      if (s === undefined) {
-        s = counts.length;
-        slots.set(g, s);
-        counts.push(0);
+    const g = grams.of(normalizeKey(display[i]));
+    gramCounts[i] = Math.min(g, 0xffff);
+    for (let j = 0; j < g; j++) {
+      const s = slots.add(grams.codes[j]);
+      if (s >= counts.length) {
+        const grown = new Int32Array(counts.length * 2);
+        grown.set(counts);
+        counts = grown;
       }
       counts[s]++;
     }
     if ((i + 1) % CHUNK === 0) yield;
   }
   // Pass 2: one Int32Array of posting lists, CSR style.
-  const offsets = new Int32Array(counts.length + 1);
-  for (let s = 0; s < counts.length; s++) offsets[s + 1] = offsets[s] + counts[s];
-  const fill = offsets.slice(0, counts.length);
-  const postings = new Int32Array(offsets[counts.length]);
+  const offsets = new Int32Array(slots.size + 1);
+  for (let s = 0; s < slots.size; s++) offsets[s + 1] = offsets[s] + counts[s];
+  const fill = offsets.slice(0, slots.size);
+  const postings = new Int32Array(offsets[slots.size]);
   for (let i = 0; i < n; i++) {
-    for (const g of trigramCodes(keys[i])) postings[fill[slots.get(g)!]++] = i;
+    const g = grams.of(normalizeKey(display[i]));
+    for (let j = 0; j < g; j++) postings[fill[slots.get(grams.codes[j])]++] = i;
     if ((i + 1) % CHUNK === 0) yield;
   }
-  return { display, keys, weights: Float64Array.from(w), gramCounts, slots, offsets, postings };
+  return { display, weights, gramCounts, slots, offsets, postings };
 }
 
 /** Distinct trigrams of a key, padded so that word starts and short keys still have some. */
@@ -182,21 +263,40 @@ export function trigrams(key: string): Set<string> {
 }
 
 /**
- * The same trigrams as numbers: three ASCII units packed in 21 bits (a small integer, which Maps
- * hash fast: most keys are ASCII after normalizeKey), any other three UTF-16 units in one double
- * (exact below 2^48, and at least 2^37 since the first unit is at least a space: the two never meet).
+ * The same trigrams as numbers: three ASCII units packed in 21 bits (a small integer: most keys are
+ * ASCII after normalizeKey), any other three UTF-16 units in one double (exact below 2^48, and at
+ * least 2^37 since the first unit is at least a space: the two never meet).
  */
-function trigramCodes(key: string): number[] {
-  const s = `  ${key} `;
-  const out: number[] = [];
-  for (let i = 0; i + 3 <= s.length; i++) {
-    const a = s.charCodeAt(i);
-    const b = s.charCodeAt(i + 1);
-    const c = s.charCodeAt(i + 2);
-    const code = (a | b | c) < 128 ? (a << 14) | (b << 7) | c : a * 4294967296 + b * 65536 + c;
-    if (!out.includes(code)) out.push(code);
+function gramCode(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  return (a | b | c) < 128 ? (a << 14) | (b << 7) | c : a * 4294967296 + b * 65536 + c;
+}
+
+/** Distinct trigram codes of a key, into one reused buffer (no array per name). */
+class Grams {
+  codes = new Float64Array(64);
+  /** fills `codes` with the key's distinct trigram codes and returns how many */
+  of(key: string): number {
+    const s = `  ${key} `;
+    const m = s.length - 2;
+    if (m > this.codes.length) this.codes = new Float64Array(m * 2);
+    const codes = this.codes;
+    let n = 0;
+    outer: for (let i = 0; i < m; i++) {
+      const code = gramCode(s, i);
+      for (let j = 0; j < n; j++) if (codes[j] === code) continue outer;
+      codes[n++] = code;
+    }
+    return n;
   }
-  return out;
+}
+
+/** Distinct trigram codes of a key (a query's). */
+function trigramCodes(key: string): number[] {
+  const g = new Grams();
+  return Array.from(g.codes.subarray(0, g.of(key)));
 }
 
 // A binary min-heap over parallel arrays (index, dice), keyed by dice.

@@ -33,6 +33,21 @@ describe('Suggester', () => {
       expect(Math.min(...offered)).toBe(distance(normalizeKey(q), normalizeKey(best)));
     }
   });
+  it('finds the brute-force closest names in a set large enough for the flat trigram table, non-ASCII names included', async () => {
+    const first = ['Anna', 'Björn', 'Chidi', 'Dagný', 'Émile', 'Fatima', 'Gonzalo', 'Hiroshi', 'Ингрид', 'José'];
+    const last = Array.from({ length: 7000 }, (_, i) => `${['Sm', 'Ló', 'Ng', 'Öz', 'Kw'][i % 5]}${i.toString(36)}son`);
+    const names = first.flatMap((f) => last.map((l) => `${f} ${l}`));
+    expect(names.length).toBeGreaterThan(50_000);
+    const big = await Suggester.buildDistinct(names, new Float64Array(names.length));
+    expect(big.size).toBe(names.length);
+    for (const q of ['Bjorn Lo2bson', 'emile ng3kson', 'Ингрид Kw1son', 'Hiroshii Oz4ason', 'jose sm2son']) {
+      const key = normalizeKey(q);
+      const closest = names.reduce((m, n) => Math.min(m, distance(key, normalizeKey(n))), Infinity);
+      const offered = big.suggest(q).map((n) => distance(key, normalizeKey(n)));
+      expect(offered.length).toBeGreaterThan(0);
+      expect(Math.min(...offered)).toBe(closest);
+    }
+  });
   it('trigrams are padded so short keys have some', () => {
     expect([...trigrams('up')]).toEqual(['  u', ' up', 'up ']);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodeNames, isoWeekday, MONTHS, WEEKDAYS } from '../../service/normalize/intl.js';
+import { normalizeKeyFully } from '../../pipeline/normalize.js';
 import { normalizeKey } from '../../service/normalize/text.js';
 
 // Independent expectations, written by hand (the tables under test come from Intl).
@@ -23,6 +24,21 @@ describe('normalizeKey', () => {
     expect(normalizeKey("Howl's Moving Castle")).toBe("howl's moving castle");
     expect(normalizeKey('Łódź')).toBe('łodz');
     expect(normalizeKey('日本語')).toBe('日本語');
+  });
+  it("gives the full normalization's key for any text (the plain-ASCII shortcut changes nothing)", () => {
+    // seeded random strings over ASCII, whitespace of every kind, accents, ligatures, full-width
+    const alphabet = ['a', 'Z', 'q', '7', "'", '-', ' ', ' ', '  ', '\t', '\n', '\u00a0', 'é', 'É', 'ﬁ', 'Ｔ', '\u0301', 'ß', 'İ', '~', '\x7f', '\x1f'];
+    let seed = 12345;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    let ascii = 0;
+    for (let k = 0; k < 20000; k++) {
+      let s = '';
+      const len = Math.floor(next() * 12);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(next() * (k % 2 ? 10 : alphabet.length))];
+      if (/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(s)) ascii++;
+      expect(normalizeKey(s)).toBe(normalizeKeyFully(s));
+    }
+    expect(ascii).toBeGreaterThan(1000);
   });
 });
 

@@ -29,7 +29,7 @@ export async function readCatalogColumns(file: string): Promise<MovieColumns> {
     } finally {
       await fh.close();
     }
-    return new MovieColumns(bytes, { fd, onDisk: ['overview', 'tagline'] });
+    return await MovieColumns.load(bytes, { fd, onDisk: ['overview', 'tagline'] });
   } catch (err) {
     closeSync(fd);
     throw err;

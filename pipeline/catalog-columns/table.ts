@@ -51,10 +51,27 @@ function decodeAll(d: Data): string[] {
   return out;
 }
 
-function dict(d: Data): Dict {
+/** Dictionaries decoded ahead of the constructor (MovieColumns.load), by their data. */
+type Decoded = Map<Data, string[]>;
+
+function dict(d: Data, decoded?: Decoded): Dict {
   if (!d.dictionary) throw new Error('catalog columns: a dictionary column has no dictionary');
-  return { codes: d.values as Int32Array, values: decodeAll(d.dictionary.data[0]) };
+  const values = d.dictionary.data[0];
+  return { codes: d.values as Int32Array, values: decoded?.get(values) ?? decodeAll(values) };
 }
+
+/** Every dictionary of a table's columns (list items included). */
+function dictionariesOf(table: Table): Data[] {
+  const out: Data[] = [];
+  const visit = (d: Data) => {
+    if (d.dictionary) out.push(d.dictionary.data[0]);
+    for (const c of d.children) visit(c);
+  };
+  for (const field of table.schema.fields) for (const d of table.getChild(field.name)?.data ?? []) visit(d);
+  return out;
+}
+
+const DECODE_CHUNK = 65536;
 
 function isSet(bitmap: Uint8Array | undefined, row: number): boolean {
   return !bitmap || bitmap.length === 0 || (bitmap[row >> 3] & (1 << (row & 7))) !== 0;
@@ -89,8 +106,29 @@ export class MovieColumns {
    * `onDisk` texts, which are read from `file.fd` when a reply needs them: at 10^6 movies the
    * overviews are half the file and only GetMovie shows them.
    */
-  constructor(bytes: Uint8Array, file?: FileBacking) {
+  /**
+   * Like the constructor, but decodes the dictionaries (millions of names at 10^6 movies, seconds
+   * of work) in slices with event-loop turns between them: a load beside a served version must
+   * not stall its calls.
+   */
+  static async load(bytes: Uint8Array, file?: FileBacking): Promise<MovieColumns> {
     const table: Table = tableFromIPC(bytes);
+    const decoded: Decoded = new Map();
+    for (const d of dictionariesOf(table)) {
+      const t = text(d);
+      const out = new Array<string>(d.length);
+      for (let i = 0; i < d.length; i++) {
+        if (i % DECODE_CHUNK === DECODE_CHUNK - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+        out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
+      }
+      decoded.set(d, out);
+    }
+    return new MovieColumns(bytes, file, { table, decoded });
+  }
+
+  constructor(bytes: Uint8Array, file?: FileBacking, prepared?: { table: Table; decoded: Decoded }) {
+    const table: Table = prepared?.table ?? tableFromIPC(bytes);
+    const decoded = prepared?.decoded;
     const missing = COLUMNS.filter((c) => !table.getChild(c));
     if (missing.length > 0) throw new Error(`catalog columns: missing ${missing.join(', ')}`);
     if (table.batches.length > 1) throw new Error(`catalog columns: expected one record batch, found ${table.batches.length}`);
@@ -133,7 +171,7 @@ export class MovieColumns {
     this.texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, textOf(c)])) as MovieColumns['texts'];
     const dictOf = (name: string): Dict => {
       if (!n) return { codes: new Int32Array(0), values: [] };
-      const d = dict(col(name));
+      const d = dict(col(name), decoded);
       return { codes: keep(d.codes), values: d.values };
     };
     this.releaseDates = dictOf('release_date');
@@ -144,7 +182,7 @@ export class MovieColumns {
       LIST_COLUMNS.map((c) => {
         if (!n) return [c, { offsets: new Int32Array(1), codes: new Int32Array(0), values: [] }];
         const d = col(c);
-        const items = dict(d.children[0]);
+        const items = dict(d.children[0], decoded);
         return [c, { offsets: keep(d.valueOffsets as Int32Array), codes: keep(items.codes), values: items.values }];
       }),
     ) as Record<ListColumn, Lists>;

@@ -18,7 +18,7 @@ import type { ShardTask } from './shard-worker.js';
 export type { KnnIndex } from './sharded.js';
 
 /** Bump when the rerank features change (part of the similar lists' cache key). */
-const RERANK_VERSION = 1;
+const RERANK_VERSION = 2;
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;

@@ -59,9 +59,15 @@ export function fillSimilarLists(
   for (let i = from; i < to; i++) {
     const q = Array.from(matrix.subarray(i * dims, (i + 1) * dims));
     const want = Math.min(HNSW_CANDIDATES, n - 1);
-    const res = want > 0 ? index.searchKnn(q, want, (l) => l !== i) : { neighbors: [], distances: [] };
-    const cand: [number, number][] = res.neighbors.map((l, j) => [l, features.score(i, l, 1 - res.distances[j])]);
-    const have = new Set(res.neighbors);
+    // one more than wanted, the doc itself dropped after: hnswlib-node's filter calls back into
+    // JavaScript for every node a search visits (a fifth of the lists' time)
+    const res = want > 0 ? index.searchKnn(q, want + 1) : { neighbors: [], distances: [] };
+    const cand: [number, number][] = [];
+    for (let j = 0; j < res.neighbors.length && cand.length < want; j++) {
+      const l = res.neighbors[j];
+      if (l !== i) cand.push([l, features.score(i, l, 1 - res.distances[j])]);
+    }
+    const have = new Set(cand.map((c) => c[0]));
     for (const l of features.titleCandidates(i)) if (!have.has(l)) cand.push([l, features.score(i, l, cos(i, l))]);
     cand.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     for (let j = 0; j < Math.min(K, cand.length); j++) {

@@ -110,13 +110,15 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
       const rowAt = new Int32Array(emb.ids.length).fill(-1);
       const labelOf = new Int32Array(state.movies.length).fill(-1);
       let indexed = 0;
-      emb.ids.forEach((id, label) => {
-        const row = state.movies.rowOf(id);
-        if (row < 0) return;
+      for (let label = 0; label < emb.ids.length; label++) {
+        // a million lookups: let calls on the served version in between
+        if (label % 16384 === 16383) await new Promise<void>((resolve) => setImmediate(resolve));
+        const row = state.movies.rowOf(emb.ids[label]);
+        if (row < 0) continue;
         rowAt[label] = row;
         labelOf[row] = label;
         indexed++;
-      });
+      }
       if (indexed !== state.movies.length) {
         log.warn({ version: loaded.version, indexed, movies: state.movies.length }, 'index and catalog differ in size');
       }

@@ -94,7 +94,14 @@ export function authorizeAccess(access: Access, header: string | undefined, s: A
  * reflection's) sees it, so no service can be added without the check.
  */
 export function authInterceptor(s: AuthSettings, onDenied?: (path: string, err: RpcError) => void): grpc.ServerInterceptor {
+  const open = new Map<string, boolean>();
   return (method, call) => {
+    // a method that needs no token skips the intercepting layer (a listener and a responder per call)
+    let isOpen = open.get(method.path);
+    if (isOpen === undefined) open.set(method.path, (isOpen = accessOf(method.path, s) === 'open'));
+    // (grpc-js chains interceptors by reduce, so the next call in the chain is a valid result; its
+    // type names the class where the interface would do)
+    if (isOpen) return call as grpc.ServerInterceptingCall;
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         const header = metadata.get('authorization')[0];

@@ -209,7 +209,10 @@ export async function buildIndex(
       listsReused = true;
     } else {
       const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
-      const lists = await similarListsInThreads(job, p, matrix, emb.dims, emb.count, new RerankFeatures(docs), threads, (done) =>
+      // on shared memory when helper threads read them: one copy of the features, not one per thread
+      const features = new RerankFeatures(docs, threads > 1);
+      docs.length = 0;
+      const lists = await similarListsInThreads(job, p, matrix, emb.dims, emb.count, features, threads, (done) =>
         hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`),
       );
       await writeSimilarLists(job.dir, lists);
@@ -255,7 +258,7 @@ async function similarListsInThreads(
   const bounds = shardBounds(n, threads);
   const slice = progressSum(threads, onProgress);
   const helpers = bounds.slice(1, -1).map((from, h) => {
-    const task: SimilarSliceTask = { dir: job.dir, ef: p.ef, matrix, docs: job.docs!, out, from, to: bounds[h + 2] };
+    const task: SimilarSliceTask = { dir: job.dir, ef: p.ef, matrix, features: features.columns, out, from, to: bounds[h + 2] };
     return runHelper(entryUrl('./similar-worker.ts', import.meta.url), task, 'similar lists', slice(h + 1));
   });
   // this thread takes the first slice while the helpers take the rest; a failed helper fails the stage

@@ -50,68 +50,208 @@ export function titleWords(title: string): Set<string> {
   );
 }
 
-function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
-  if (a.size === 0 || b.size === 0) return 0;
-  let n = 0;
-  for (const x of a) if (b.has(x)) n++;
-  return n / (a.size + b.size - n);
+/**
+ * The features as typed arrays (ids instead of strings, CSR lists instead of a Set per doc), on
+ * shared memory when asked: the similar lists' helper threads read them in place instead of each
+ * parsing the catalog again into a million Sets per feature.
+ */
+export interface RerankColumns {
+  /** per doc: its base title's id, -1 when it has none */
+  base: Int32Array;
+  /** per doc: its distinct title words' ids (first-seen order) at words[wordStart[i] .. wordStart[i + 1]) */
+  wordStart: Int32Array;
+  words: Int32Array;
+  /** per word id */
+  idf: Float64Array;
+  /** per word id: the docs holding it when it is rare (RARE_TITLE_WORD_DF), at rareDocs[rareStart[w] .. rareStart[w + 1]) */
+  rareStart: Int32Array;
+  rareDocs: Int32Array;
+  /** per doc: distinct keyword ids, ascending */
+  keywordStart: Int32Array;
+  keywords: Int32Array;
+  /** per doc: distinct ids of its top-billed cast (normalized), ascending */
+  castStart: Int32Array;
+  cast: Int32Array;
+}
+
+/** Ids for strings, in first-seen order. */
+class Ids {
+  private readonly ids = new Map<string, number>();
+  of(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) this.ids.set(s, (id = this.ids.size));
+    return id;
+  }
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+/** A growable Int32 list. */
+class IntList {
+  private a = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const grown = new Int32Array(this.a.length * 2);
+      grown.set(this.a);
+      this.a = grown;
+    }
+    this.a[this.length++] = v;
+  }
+  /** the values, copied to a (shared) buffer of their exact size */
+  done(shared: boolean): Int32Array {
+    return copyInto(this.a.subarray(0, this.length), shared);
+  }
+}
+
+function copyInto<T extends Int32Array | Float64Array>(a: T, shared: boolean): T {
+  const Ctor = a.constructor as { new (b: ArrayBufferLike): T };
+  const out = new Ctor(shared ? new SharedArrayBuffer(a.byteLength) : new ArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+/** Distinct ids of a doc's strings: ascending, or in first-seen order. */
+function distinctIds(items: readonly string[], ids: Ids, sorted: boolean): number[] {
+  const out: number[] = [];
+  for (const s of items) {
+    const id = ids.of(s);
+    if (!out.includes(id)) out.push(id);
+  }
+  return sorted ? out.sort((a, b) => a - b) : out;
+}
+
+/** |a ∩ b| / |a ∪ b| of two ascending id slices. */
+function jaccard(a: Int32Array, aFrom: number, aTo: number, b: Int32Array, bFrom: number, bTo: number): number {
+  const na = aTo - aFrom;
+  const nb = bTo - bFrom;
+  if (na === 0 || nb === 0) return 0;
+  let shared = 0;
+  for (let i = aFrom, j = bFrom; i < aTo && j < bTo; ) {
+    if (a[i] === b[j]) {
+      shared++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return shared / (na + nb - shared);
 }
 
 /** The per-doc features, built once for a corpus. */
 export class RerankFeatures {
-  private readonly base: string[];
-  private readonly words: Set<string>[];
-  private readonly keywords: Set<string>[];
-  private readonly cast: Set<string>[];
-  private readonly idf = new Map<string, number>();
-  /** rare title word -> docs */
-  private readonly postings = new Map<string, number[]>();
+  readonly columns: RerankColumns;
+  /** per doc: the last titleCandidates call that met it (instead of a Set per call) */
+  private readonly seen: Int32Array;
+  private stamp = 0;
 
-  constructor(docs: readonly RerankDoc[]) {
-    this.base = docs.map((d) => baseTitle(d.title));
-    this.words = docs.map((d) => titleWords(d.title));
-    this.keywords = docs.map((d) => new Set(d.keywords));
-    this.cast = docs.map((d) => new Set(d.cast.slice(0, 5).map(normalizeKey)));
-    const df = new Map<string, number>();
-    for (const ws of this.words) for (const w of ws) df.set(w, (df.get(w) ?? 0) + 1);
-    for (const [w, n] of df) this.idf.set(w, Math.log(docs.length / n));
-    this.words.forEach((ws, i) => {
-      for (const w of ws) {
-        if ((df.get(w) ?? 0) > RARE_TITLE_WORD_DF) continue;
-        const p = this.postings.get(w);
-        if (p) p.push(i);
-        else this.postings.set(w, [i]);
-      }
-    });
+  /** From the docs; `shared` puts the columns on SharedArrayBuffers for helper threads. */
+  constructor(docs: readonly RerankDoc[] | RerankColumns, shared = false) {
+    this.columns = Array.isArray(docs) ? RerankFeatures.columnsOf(docs as readonly RerankDoc[], shared) : (docs as RerankColumns);
+    this.seen = new Int32Array(this.columns.base.length);
   }
 
-  /** Docs sharing a rare title word with doc i (never i). */
+  private static columnsOf(docs: readonly RerankDoc[], shared: boolean): RerankColumns {
+    const n = docs.length;
+    const baseIds = new Ids();
+    const wordIds = new Ids();
+    const keywordIds = new Ids();
+    const castIds = new Ids();
+    const base = new Int32Array(n);
+    const wordStart = new Int32Array(n + 1);
+    const keywordStart = new Int32Array(n + 1);
+    const castStart = new Int32Array(n + 1);
+    const words = new IntList();
+    const keywords = new IntList();
+    const cast = new IntList();
+    docs.forEach((d, i) => {
+      const b = baseTitle(d.title);
+      base[i] = b ? baseIds.of(b) : -1;
+      for (const w of titleWords(d.title)) words.push(wordIds.of(w));
+      wordStart[i + 1] = words.length;
+      for (const k of distinctIds(d.keywords, keywordIds, true)) keywords.push(k);
+      keywordStart[i + 1] = keywords.length;
+      for (const c of distinctIds(d.cast.slice(0, 5).map(normalizeKey), castIds, true)) cast.push(c);
+      castStart[i + 1] = cast.length;
+    });
+    const wordArr = words.done(false);
+    const W = wordIds.size;
+    const df = new Int32Array(W);
+    for (const w of wordArr) df[w]++;
+    const idf = new Float64Array(W);
+    for (let w = 0; w < W; w++) idf[w] = Math.log(n / df[w]);
+    const rareStart = new Int32Array(W + 1);
+    for (let w = 0; w < W; w++) rareStart[w + 1] = rareStart[w] + (df[w] <= RARE_TITLE_WORD_DF ? df[w] : 0);
+    const fill = rareStart.slice(0, W);
+    const rareDocs = new Int32Array(rareStart[W]);
+    for (let i = 0; i < n; i++) {
+      for (let k = wordStart[i]; k < wordStart[i + 1]; k++) {
+        const w = wordArr[k];
+        if (df[w] <= RARE_TITLE_WORD_DF) rareDocs[fill[w]++] = i;
+      }
+    }
+    return {
+      base: copyInto(base, shared),
+      wordStart: copyInto(wordStart, shared),
+      words: copyInto(wordArr, shared),
+      idf: copyInto(idf, shared),
+      rareStart: copyInto(rareStart, shared),
+      rareDocs: copyInto(rareDocs, shared),
+      keywordStart: copyInto(keywordStart, shared),
+      keywords: keywords.done(shared),
+      castStart: copyInto(castStart, shared),
+      cast: cast.done(shared),
+    };
+  }
+
+  /** Docs sharing a rare title word with doc i (never i), in the order first met. */
   titleCandidates(i: number): number[] {
-    const out = new Set<number>();
-    for (const w of this.words[i]) for (const j of this.postings.get(w) ?? []) if (j !== i) out.add(j);
-    return [...out];
+    const c = this.columns;
+    const stamp = ++this.stamp;
+    const out: number[] = [];
+    for (let k = c.wordStart[i]; k < c.wordStart[i + 1]; k++) {
+      const w = c.words[k];
+      for (let r = c.rareStart[w]; r < c.rareStart[w + 1]; r++) {
+        const j = c.rareDocs[r];
+        if (j === i || this.seen[j] === stamp) continue;
+        this.seen[j] = stamp;
+        out.push(j);
+      }
+    }
+    return out;
   }
 
   /** IDF-weighted share of title words two docs have in common. */
   titleWordSimilarity(a: number, b: number): number {
+    const c = this.columns;
     let shared = 0;
     let ta = 0;
     let tb = 0;
-    for (const w of this.words[a]) {
-      const x = this.idf.get(w) ?? 0;
+    const bFrom = c.wordStart[b];
+    const bTo = c.wordStart[b + 1];
+    for (let k = c.wordStart[a]; k < c.wordStart[a + 1]; k++) {
+      const w = c.words[k];
+      const x = c.idf[w];
       ta += x;
-      if (this.words[b].has(w)) shared += x;
+      for (let m = bFrom; m < bTo; m++) {
+        if (c.words[m] === w) {
+          shared += x;
+          break;
+        }
+      }
     }
-    for (const w of this.words[b]) tb += this.idf.get(w) ?? 0;
+    for (let m = bFrom; m < bTo; m++) tb += c.idf[c.words[m]];
     return shared > 0 ? shared / Math.max(ta, tb) : 0;
   }
 
   score(a: number, b: number, cosine: number, w: RerankWeights = RERANK_WEIGHTS): number {
+    const c = this.columns;
     return (
       cosine +
-      w.sameBaseTitle * (this.base[a] && this.base[a] === this.base[b] ? 1 : 0) +
-      w.keywords * jaccard(this.keywords[a], this.keywords[b]) +
-      w.cast * jaccard(this.cast[a], this.cast[b]) +
+      w.sameBaseTitle * (c.base[a] >= 0 && c.base[a] === c.base[b] ? 1 : 0) +
+      w.keywords * jaccard(c.keywords, c.keywordStart[a], c.keywordStart[a + 1], c.keywords, c.keywordStart[b], c.keywordStart[b + 1]) +
+      w.cast * jaccard(c.cast, c.castStart[a], c.castStart[a + 1], c.cast, c.castStart[b], c.castStart[b + 1]) +
       w.titleWords * this.titleWordSimilarity(a, b)
     );
   }

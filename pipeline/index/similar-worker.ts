@@ -1,9 +1,9 @@
 // A helper thread of the index stage: fills a slice of the similar lists (shared memory) with its own
-// copy of the graph (hnswlib-node keeps an index per thread), so two cores search at once.
+// copy of the graph (hnswlib-node keeps an index per thread) and the main thread's rerank features
+// (shared memory too), so two cores search at once.
 import { helperMain } from '../runtime/helper-thread.js';
 import { loadIndex } from './hnsw.js';
-import { RerankFeatures } from './rerank.js';
-import { rerankDocs } from './rerank-docs.js';
+import { RerankFeatures, type RerankColumns } from './rerank.js';
 import { releaseIndex } from './sharded.js';
 import { fillSimilarLists, type SimilarLists } from './similar-lists.js';
 
@@ -13,7 +13,8 @@ export interface SimilarSliceTask {
   ef: number;
   /** the embedding matrix on a SharedArrayBuffer (not copied) */
   matrix: Float32Array;
-  docs: { file: string; corpus: 'movies' | 'titles' };
+  /** the rerank features on SharedArrayBuffers (not copied) */
+  features: RerankColumns;
   out: SimilarLists;
   from: number;
   to: number;
@@ -22,7 +23,7 @@ export interface SimilarSliceTask {
 await helperMain<SimilarSliceTask>(async (t, progress) => {
   const { index, meta } = await loadIndex(t.dir);
   index.setEf(t.ef);
-  const features = new RerankFeatures(await rerankDocs(t.docs.file, t.docs.corpus));
+  const features = new RerankFeatures(t.features);
   fillSimilarLists(index, t.matrix, meta.dims, features, t.out, t.from, t.to, progress);
   releaseIndex(index);
 });

@@ -2,7 +2,8 @@
 // SimilarMovies and SimilarTitles are lookups: HNSW_CANDIDATES neighbours by embedding plus the
 // docs sharing a rare title word, rescored (rerank.ts), the best SIMILAR_K kept.
 // similar.bin: Int32 rows (n x SIMILAR_K, -1 where a doc has fewer), then Float32 scores (same shape).
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { readFully } from '../artifacts/files.js';
 import path from 'node:path';
 import type { KnnIndex } from './sharded.js';
 import { HNSW_CANDIDATES, RERANK_WEIGHTS, type RerankFeatures } from './rerank.js';
@@ -89,10 +90,16 @@ export async function writeSimilarLists(dir: string, l: SimilarLists): Promise<v
 
 export async function readSimilarLists(dir: string): Promise<SimilarLists> {
   const meta = JSON.parse(await readFile(path.join(dir, SIMILAR_FILES.meta), 'utf8')) as { k: number; count: number };
-  const buf = await readFile(path.join(dir, SIMILAR_FILES.bin));
-  const ab = new ArrayBuffer(buf.byteLength);
-  new Uint8Array(ab).set(buf);
-  const n = meta.count * meta.k;
-  if (ab.byteLength !== n * 8) throw new Error(`${SIMILAR_FILES.bin} has ${ab.byteLength} bytes, expected ${n * 8}`);
-  return { k: meta.k, count: meta.count, rows: new Int32Array(ab, 0, n), scores: new Float32Array(ab, n * 4, n) };
+  // read straight into the arrays' buffer: a file-sized Buffer copied over would sit in memory until a GC
+  const fh = await open(path.join(dir, SIMILAR_FILES.bin), 'r');
+  try {
+    const { size } = await fh.stat();
+    const n = meta.count * meta.k;
+    if (size !== n * 8) throw new Error(`${SIMILAR_FILES.bin} has ${size} bytes, expected ${n * 8}`);
+    const ab = new ArrayBuffer(size);
+    await readFully(fh, new Uint8Array(ab), 0);
+    return { k: meta.k, count: meta.count, rows: new Int32Array(ab, 0, n), scores: new Float32Array(ab, n * 4, n) };
+  } finally {
+    await fh.close();
+  }
 }

@@ -277,6 +277,28 @@ class Service {
     }
   }
 
+  /** Milliseconds until an unknown actor's NOT_FOUND no longer says the suggestions are being built. */
+  async waitSuggestions(deadline: number): Promise<number> {
+    const t0 = performance.now();
+    const client = new grpc.Client(`127.0.0.1:${this.port}`, grpc.credentials.createInsecure());
+    const actor = (loadProtos()['marquee.v1.CatalogService'] as grpc.ServiceDefinition).Actor;
+    const pending = (): Promise<boolean> =>
+      new Promise((resolve) =>
+        client.makeUnaryRequest(actor.path, actor.requestSerialize, actor.responseDeserialize, { name: 'Zqxv Wkpj Nobody' }, { deadline: Date.now() + 5000 }, (err) =>
+          resolve(!!err && /no suggestions yet/.test(err.details ?? '')),
+        ),
+      );
+    try {
+      while (await pending()) {
+        if (performance.now() > deadline) throw new Error('the suggesters were not built in time');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return performance.now() - t0;
+    } finally {
+      client.close();
+    }
+  }
+
   alive(): boolean {
     return this.proc.exitCode === null;
   }
@@ -317,6 +339,9 @@ interface Row {
   recall: { ef: number; recall: number }[];
   servingMs?: number;
   servingRss?: number;
+  /** start -> the title, actor and director suggesters built (a first large load builds them after SERVING) */
+  suggestersMs?: number;
+  suggestersRss?: number;
   load?: LoadResult;
   gcMaxUnderLoad?: number;
   gcMaxKind?: string;
@@ -345,7 +370,12 @@ async function benchSize(n: number): Promise<Row> {
 }
 
 /** start -> SERVING, RSS, TitleScore under h2load with its GC pauses, and a hot swap to `swapTo` under load. */
-async function measureService(row: Pick<Row, 'n' | 'servingMs' | 'servingRss' | 'load' | 'gcMaxUnderLoad' | 'gcMaxKind' | 'swap'>, artifacts: string, served: string, swapTo: string): Promise<void> {
+async function measureService(
+  row: Pick<Row, 'n' | 'servingMs' | 'servingRss' | 'suggestersMs' | 'suggestersRss' | 'load' | 'gcMaxUnderLoad' | 'gcMaxKind' | 'swap'>,
+  artifacts: string,
+  served: string,
+  swapTo: string,
+): Promise<void> {
   const n = row.n;
   const h2 = ensureH2load();
   if (!h2) throw new Error('bench:scale needs h2load (apt-get install nghttp2-client)');
@@ -355,6 +385,10 @@ async function measureService(row: Pick<Row, 'n' | 'servingMs' | 'servingRss' | 
     row.servingMs = st.servingMs;
     row.servingRss = st.rss;
     console.log(`${n}: service SERVING after ${s1(st.servingMs)}, RSS ${mb(st.rss)}`);
+    // the steady state starts once the "did you mean" indexes are built too (tables.ts LATE_SUGGESTERS_FROM)
+    row.suggestersMs = st.servingMs + (await svc.waitSuggestions(performance.now() + 600_000));
+    row.suggestersRss = treeRss(svc.pid);
+    console.log(`${n}: suggesters built ${s1(row.suggestersMs)} after start, RSS ${mb(row.suggestersRss)}`);
     const body = titleScoreBody(await firstTitle(artifacts, served));
     const url = `http://127.0.0.1:${svc.port}/marquee.v1.CatalogService/TitleScore`;
     const gcFrom = svc.gc.length;
@@ -452,6 +486,7 @@ line('warm rebuild peak RSS', (r) => gb(r.warm.peakRss));
 line('version dir', (r) => `${mb(r.cold.versionBytes)} (${mb(r.cold.extractRemovedBytes)} extract/ removed)`);
 line('service start -> SERVING', (r) => (r.servingMs ? s1(r.servingMs) : '-'));
 line('service RSS at SERVING', (r) => (r.servingRss ? mb(r.servingRss) : '-'));
+line('suggesters built (RSS then)', (r) => (r.suggestersMs ? `${s1(r.suggestersMs)} (${mb(r.suggestersRss ?? 0)})` : '-'));
 line('TitleScore calls/s (32 in flight)', (r) => (r.load ? String(Math.round(r.load.perSec)) : '-'));
 line('TitleScore p50 / p99 / max', (r) => (r.load ? `${r.load.p50.toFixed(2)} / ${r.load.p99.toFixed(2)} / ${r.load.max.toFixed(0)} ms` : '-'));
 line('longest GC pause under load', (r) => (r.gcMaxUnderLoad !== undefined ? `${r.gcMaxUnderLoad.toFixed(1)} ms (${r.gcMaxKind})` : '-'));

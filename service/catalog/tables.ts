@@ -297,20 +297,30 @@ async function buildPeople(movies: MovieColumns, order: RowOrder) {
   return {
     people,
     // persons are distinct keys already: no de-duplication of millions of names
-    actorSuggester: new LateSuggester(() =>
+    actorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
-        Array.from(actors, (p) => people.actorName[p]),
+        await namesIn(actors, people.actorName),
         Float64Array.from(actors, (p) => people.actorFilms[p]),
       ),
     ),
-    directorSuggester: new LateSuggester(() =>
+    directorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
-        Array.from(directors, (p) => people.directorName[p]),
+        await namesIn(directors, people.directorName),
         Float64Array.from(directors, (p) => people.directorStart[p + 1] - people.directorStart[p]),
       ),
     ),
     moviesWithCredits: people.moviesWithCredits,
   };
+}
+
+/** The names of persons in an order (millions: built between event-loop turns). */
+async function namesIn(order: Int32Array, names: readonly string[]): Promise<string[]> {
+  const out = new Array<string>(order.length);
+  for (let i = 0; i < order.length; i++) {
+    if (i % CHUNK === CHUNK - 1) await yieldToLoop();
+    out[i] = names[order[i]];
+  }
+  return out;
 }
 
 const COLLECTION_SUFFIX = /\s+(collection|coleccion|saga|trilogy|series)$/;

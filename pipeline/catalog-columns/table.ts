@@ -73,6 +73,22 @@ function dictionariesOf(table: Table): Data[] {
 
 const DECODE_CHUNK = 65536;
 
+/** Copies of a table's buffers made ahead of the constructor (MovieColumns.load), by the original. */
+type Copies = Map<ArrayBufferView, Int32Array | Float64Array | Uint8Array>;
+
+/** The buffers the constructor keeps of a column (list items included; dictionaries are decoded instead). */
+function buffersOf(d: Data, offsetsOnly: boolean): (Int32Array | Float64Array | Uint8Array)[] {
+  const out: (Int32Array | Float64Array | Uint8Array)[] = [];
+  const add = (a: unknown) => {
+    if (a instanceof Int32Array || a instanceof Float64Array || a instanceof Uint8Array) out.push(a);
+  };
+  add(d.valueOffsets);
+  add(d.nullBitmap);
+  if (!offsetsOnly) add(d.values);
+  for (const c of d.children) out.push(...buffersOf(c, false));
+  return out;
+}
+
 function isSet(bitmap: Uint8Array | undefined, row: number): boolean {
   return !bitmap || bitmap.length === 0 || (bitmap[row >> 3] & (1 << (row & 7))) !== 0;
 }
@@ -101,32 +117,47 @@ export class MovieColumns {
   private readonly credits: Uint8Array;
 
   /**
-   * Without `file`, every column is a view into `bytes`, which stays referenced. With it, the
-   * columns are copied out of `bytes` (so the caller can drop the file-sized buffer) except the
-   * `onDisk` texts, which are read from `file.fd` when a reply needs them: at 10^6 movies the
-   * overviews are half the file and only GetMovie shows them.
-   */
-  /**
-   * Like the constructor, but decodes the dictionaries (millions of names at 10^6 movies, seconds
-   * of work) in slices with event-loop turns between them: a load beside a served version must
-   * not stall its calls.
+   * Like the constructor, but the slow parts run in slices with event-loop turns between them: the
+   * dictionaries' decoding (millions of names at 10^6 movies) and, with `file`, the copies of the
+   * columns (hundreds of MB, which took over a second at once while a swap doubled the memory in use).
+   * A load beside a served version must not stall its calls.
    */
   static async load(bytes: Uint8Array, file?: FileBacking): Promise<MovieColumns> {
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
     const table: Table = tableFromIPC(bytes);
     const decoded: Decoded = new Map();
     for (const d of dictionariesOf(table)) {
       const t = text(d);
       const out = new Array<string>(d.length);
       for (let i = 0; i < d.length; i++) {
-        if (i % DECODE_CHUNK === DECODE_CHUNK - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (i % DECODE_CHUNK === DECODE_CHUNK - 1) await turn();
         out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
       }
       decoded.set(d, out);
     }
-    return new MovieColumns(bytes, file, { table, decoded });
+    const copies: Copies = new Map();
+    if (file) {
+      for (const field of table.schema.fields) {
+        const offsetsOnly = (file.onDisk as readonly string[]).includes(field.name);
+        for (const d of table.getChild(field.name)?.data ?? []) {
+          for (const a of buffersOf(d, offsetsOnly)) {
+            if (copies.has(a)) continue;
+            copies.set(a, a.slice());
+            await turn();
+          }
+        }
+      }
+    }
+    return new MovieColumns(bytes, file, { table, decoded, copies });
   }
 
-  constructor(bytes: Uint8Array, file?: FileBacking, prepared?: { table: Table; decoded: Decoded }) {
+  /**
+   * Without `file`, every column is a view into `bytes`, which stays referenced. With it, the
+   * columns are copied out of `bytes` (so the caller can drop the file-sized buffer) except the
+   * `onDisk` texts, which are read from `file.fd` when a reply needs them: at 10^6 movies the
+   * overviews are half the file and only GetMovie shows them.
+   */
+  constructor(bytes: Uint8Array, file?: FileBacking, prepared?: { table: Table; decoded: Decoded; copies?: Copies }) {
     const table: Table = prepared?.table ?? tableFromIPC(bytes);
     const decoded = prepared?.decoded;
     const missing = COLUMNS.filter((c) => !table.getChild(c));
@@ -139,7 +170,7 @@ export class MovieColumns {
     this.length = table.numRows;
     const n = this.length;
     // views into `bytes`, or copies when the buffer is to be dropped
-    const keep = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => (file ? (a.slice() as T) : a);
+    const keep = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => (file ? ((prepared?.copies?.get(a) as T | undefined) ?? (a.slice() as T)) : a);
     const nums = <T extends Int32Array | Float64Array>(name: string, empty: () => T): T => (n === 0 ? empty() : keep(col(name).values as T));
     const ints = (name: string) => nums(name, () => new Int32Array(0));
     const floats = (name: string) => nums(name, () => new Float64Array(0));
@@ -166,7 +197,8 @@ export class MovieColumns {
       const t = text(col(c));
       if (!file) return t;
       if (file.onDisk.includes(c)) return { offsets: keep(t.offsets), fd: file.fd, position: t.bytes.byteOffset - bytes.byteOffset };
-      return { offsets: keep(t.offsets), bytes: Buffer.from(keep(t.bytes)) };
+      const kept = keep(col(c).values as Uint8Array);
+      return { offsets: keep(t.offsets), bytes: Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength) };
     };
     this.texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, textOf(c)])) as MovieColumns['texts'];
     const dictOf = (name: string): Dict => {

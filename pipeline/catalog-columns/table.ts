@@ -3,6 +3,7 @@
 // per movie, so garbage collection has little to walk; `movie(row)` builds a Movie when a reply needs one.
 import { closeSync, readSync } from 'node:fs';
 import { tableFromIPC, type Data, type Table } from 'apache-arrow';
+import { nextTurn } from '../runtime/turns.js';
 import type { Movie } from '../types.js';
 import { COLUMNS, LIST_COLUMNS, TEXT_COLUMNS, type ListColumn } from './schema.js';
 
@@ -44,10 +45,14 @@ function text(d: Data): Text {
   return { offsets: d.valueOffsets as Int32Array, bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
 }
 
+/** The strings of a text column's rows [from, to), into `out`. */
+function decodeInto(t: Text, out: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
+}
+
 function decodeAll(d: Data): string[] {
-  const t = text(d);
   const out = new Array<string>(d.length);
-  for (let i = 0; i < d.length; i++) out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
+  decodeInto(text(d), out, 0, d.length);
   return out;
 }
 
@@ -123,15 +128,14 @@ export class MovieColumns {
    * A load beside a served version must not stall its calls.
    */
   static async load(bytes: Uint8Array, file?: FileBacking): Promise<MovieColumns> {
-    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
     const table: Table = tableFromIPC(bytes);
     const decoded: Decoded = new Map();
     for (const d of dictionariesOf(table)) {
       const t = text(d);
       const out = new Array<string>(d.length);
-      for (let i = 0; i < d.length; i++) {
-        if (i % DECODE_CHUNK === DECODE_CHUNK - 1) await turn();
-        out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
+      for (let from = 0; from < d.length; from += DECODE_CHUNK) {
+        decodeInto(t, out, from, Math.min(d.length, from + DECODE_CHUNK));
+        await nextTurn();
       }
       decoded.set(d, out);
     }
@@ -143,7 +147,7 @@ export class MovieColumns {
           for (const a of buffersOf(d, offsetsOnly)) {
             if (copies.has(a)) continue;
             copies.set(a, a.slice());
-            await turn();
+            await nextTurn();
           }
         }
       }

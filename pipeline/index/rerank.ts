@@ -112,14 +112,14 @@ function copyInto<T extends Int32Array | Float64Array>(a: T, shared: boolean): T
   return out;
 }
 
-/** Distinct ids of a doc's strings: ascending, or in first-seen order. */
-function distinctIds(items: readonly string[], ids: Ids, sorted: boolean): number[] {
+/** Distinct ids of a doc's strings, ascending. */
+function distinctIds(items: readonly string[], ids: Ids): number[] {
   const out: number[] = [];
   for (const s of items) {
     const id = ids.of(s);
     if (!out.includes(id)) out.push(id);
   }
-  return sorted ? out.sort((a, b) => a - b) : out;
+  return out.sort((a, b) => a - b);
 }
 
 /** |a ∩ b| / |a ∪ b| of two ascending id slices. */
@@ -170,12 +170,12 @@ export class RerankFeatures {
       base[i] = b ? baseIds.of(b) : -1;
       for (const w of titleWords(d.title)) words.push(wordIds.of(w));
       wordStart[i + 1] = words.length;
-      for (const k of distinctIds(d.keywords, keywordIds, true)) keywords.push(k);
+      for (const k of distinctIds(d.keywords, keywordIds)) keywords.push(k);
       keywordStart[i + 1] = keywords.length;
-      for (const c of distinctIds(d.cast.slice(0, 5).map(normalizeKey), castIds, true)) cast.push(c);
+      for (const c of distinctIds(d.cast.slice(0, 5).map(normalizeKey), castIds)) cast.push(c);
       castStart[i + 1] = cast.length;
     });
-    const wordArr = words.done(false);
+    const wordArr = words.done(shared);
     const W = wordIds.size;
     const df = new Int32Array(W);
     for (const w of wordArr) df[w]++;
@@ -194,7 +194,7 @@ export class RerankFeatures {
     return {
       base: copyInto(base, shared),
       wordStart: copyInto(wordStart, shared),
-      words: copyInto(wordArr, shared),
+      words: wordArr,
       idf: copyInto(idf, shared),
       rareStart: copyInto(rareStart, shared),
       rareDocs: copyInto(rareDocs, shared),

@@ -3,6 +3,7 @@
 // A person is a normalized name (normalizeKey); the cast and crew dictionaries of the catalog
 // columns map onto persons once per distinct spelling, then every credit is an array lookup.
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
+import { mapInTurns, nextTurn } from '../../pipeline/runtime/turns.js';
 import { keyHash, normalizeKey } from '../normalize/text.js';
 
 export interface PeopleTable {
@@ -26,7 +27,6 @@ export interface PeopleTable {
   moviesWithCredits: number;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const CHUNK = 8192;
 
 /**
@@ -90,7 +90,7 @@ export class PersonIndex {
 async function personsOf(values: readonly string[], persons: PersonIndex): Promise<Int32Array> {
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (i % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (i % CHUNK === CHUNK - 1) await nextTurn();
     const key = normalizeKey(values[i]);
     out[i] = key ? persons.add(key, values[i]) : -1;
   }
@@ -121,7 +121,7 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   let moviesWithCredits = 0;
   const n = movies.length;
   for (let row = 0; row < n; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (row % CHUNK === CHUNK - 1) await nextTurn();
     if (movies.hasCredits(row)) moviesWithCredits++;
     const ret = movies.returnRatio[row];
     const stamp = row + 1;
@@ -160,7 +160,7 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   const directorRows = new Int32Array(directorStart[P]);
   seenAsDirector.fill(0);
   for (let row = 0; row < n; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (row % CHUNK === CHUNK - 1) await nextTurn();
     for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) {
       const p = crewPerson[crew.codes[i]];
       if (p < 0 || seenAsDirector[p] === row + 1) continue;
@@ -169,17 +169,10 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
     }
   }
   for (let p = 0; p < P; p++) {
-    if (p % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (p % CHUNK === CHUNK - 1) await nextTurn();
     if (directorCount[p] > 1) directorRows.subarray(directorStart[p], directorStart[p + 1]).sort(byDate);
   }
-  const names = async (codes: Int32Array, values: readonly string[]) => {
-    const out = new Array<string>(codes.length);
-    for (let p = 0; p < codes.length; p++) {
-      if (p % CHUNK === CHUNK - 1) await yieldToLoop();
-      out[p] = codes[p] > 0 ? values[codes[p] - 1] : '';
-    }
-    return out;
-  };
+  const names = (codes: Int32Array, values: readonly string[]) => mapInTurns(codes.length, (p) => (codes[p] > 0 ? values[codes[p] - 1] : ''), CHUNK);
   return {
     persons,
     actorName: await names(actorCode, cast.values),

@@ -3,6 +3,7 @@ import { LateSuggester, Suggester, type Suggestions } from '../normalize/fuzzy.j
 import { CodeNames, isoWeekday } from '../normalize/intl.js';
 import { keyHash, normalizeKey } from '../normalize/text.js';
 import { buildPeopleTable, type PeopleTable } from './people-table.js';
+import { mapInTurns, nextTurn } from '../../pipeline/runtime/turns.js';
 
 // Tables refer to movies by their row in the catalog's columns (MovieColumns): lists are Int32Arrays
 // of rows, not arrays of objects, so a million-movie catalog stays a few large buffers.
@@ -77,7 +78,6 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * Tables are built on the serving thread while calls go on against the old version: yield to the
  * event loop every CHUNK movies/names so a load delays calls by milliseconds, not seconds.
  */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const CHUNK = 4096;
 
 
@@ -140,7 +140,7 @@ export async function sortRowsYielding(rows: Int32Array, cmp: (a: number, b: num
   const n = rows.length;
   for (let from = 0; from < n; from += SORT_RUN) {
     rows.subarray(from, Math.min(n, from + SORT_RUN)).sort(cmp);
-    await yieldToLoop();
+    await nextTurn();
   }
   let src: Int32Array = rows;
   let dst: Int32Array = new Int32Array(n);
@@ -153,7 +153,7 @@ export async function sortRowsYielding(rows: Int32Array, cmp: (a: number, b: num
       let j = mid;
       while (i < mid && j < hi) {
         dst[k++] = cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
-        if ((k & (SORT_RUN - 1)) === 0) await yieldToLoop();
+        if ((k & (SORT_RUN - 1)) === 0) await nextTurn();
       }
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
@@ -169,7 +169,7 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   const order = new RowOrder(movies);
   const hashes = new Uint32Array(n);
   for (let row = 0; row < n; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (row % CHUNK === CHUNK - 1) await nextTurn();
     hashes[row] = keyHash(normalizeKey(movies.title(row)));
   }
   const titleRows = allRows(n);
@@ -193,7 +193,7 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   const months: number[][] = Array.from({ length: 13 }, () => []);
   const weekdays: number[][] = Array.from({ length: 8 }, () => []);
   for (let i = 0; i < n; i++) {
-    if (i % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (i % CHUNK === CHUNK - 1) await nextTurn();
     const row = byPopularity[i];
     const code = dates.codes[row];
     if (monthOf[code] > 0) months[monthOf[code]]?.push(row);
@@ -201,7 +201,7 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   }
   const byMonth = months.map((rows) => Int32Array.from(rows));
   const byWeekday = weekdays.map((rows) => Int32Array.from(rows));
-  await yieldToLoop();
+  await nextTurn();
 
   const languageCounts = new Map<string, number>();
   const perLanguage = new Int32Array(movies.languages.values.length);
@@ -230,7 +230,7 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   if (!late) await completeSuggesters();
   const languages = new CodeNames('language', languageCounts, spokenNames);
   const countries = new CodeNames('region', countryCounts, countryNames);
-  await yieldToLoop();
+  await nextTurn();
   const groups = await buildGroups(movies, order);
 
   return {
@@ -262,7 +262,7 @@ async function regions(movies: MovieColumns) {
   const pairs = new Set<number>();
   const seen = new Set<string>();
   for (let row = 0; row < movies.length; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (row % CHUNK === CHUNK - 1) await nextTurn();
     seen.clear();
     for (let i = cc.offsets[row]; i < cc.offsets[row + 1]; i++) {
       const code = upper[cc.codes[i]];
@@ -299,28 +299,18 @@ async function buildPeople(movies: MovieColumns, order: RowOrder) {
     // persons are distinct keys already: no de-duplication of millions of names
     actorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
-        await namesIn(actors, people.actorName),
+        await mapInTurns(actors.length, (i) => people.actorName[actors[i]]),
         Float64Array.from(actors, (p) => people.actorFilms[p]),
       ),
     ),
     directorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
-        await namesIn(directors, people.directorName),
+        await mapInTurns(directors.length, (i) => people.directorName[directors[i]]),
         Float64Array.from(directors, (p) => people.directorStart[p + 1] - people.directorStart[p]),
       ),
     ),
     moviesWithCredits: people.moviesWithCredits,
   };
-}
-
-/** The names of persons in an order (millions: built between event-loop turns). */
-async function namesIn(order: Int32Array, names: readonly string[]): Promise<string[]> {
-  const out = new Array<string>(order.length);
-  for (let i = 0; i < order.length; i++) {
-    if (i % CHUNK === CHUNK - 1) await yieldToLoop();
-    out[i] = names[order[i]];
-  }
-  return out;
 }
 
 const COLLECTION_SUFFIX = /\s+(collection|coleccion|saga|trilogy|series)$/;
@@ -332,7 +322,7 @@ async function buildGroups(movies: MovieColumns, order: RowOrder) {
   const companyKeys = co.values.map(normalizeKey);
   const seen = new Set<string>();
   for (let row = 0; row < movies.length; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (row % CHUNK === CHUNK - 1) await nextTurn();
     const revenue = movies.revenue[row];
     const cid = movies.collectionId(row);
     const cname = cid >= 0 ? movies.collectionName(row) : '';
@@ -358,7 +348,7 @@ async function buildGroups(movies: MovieColumns, order: RowOrder) {
   const collections = new Map<string, CollectionStats>();
   const all: CollectionStats[] = [];
   for (const { rows, ...s } of byCollectionId.values()) {
-    if (all.length % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (all.length % CHUNK === CHUNK - 1) await nextTurn();
     all.push({ ...s, movies: sortedRows(rows, order.byDate) });
   }
   byCollectionId.clear();

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { nextTurn } from '../../pipeline/runtime/turns.js';
 import { normalizeKey } from './text.js';
 
 /**
@@ -30,6 +31,8 @@ export class Suggester implements Suggestions {
   private readonly postings: Int32Array;
   private readonly hits: Uint16Array;
   private readonly touched: Int32Array;
+  /** the query's trigrams (one buffer reused by every query) */
+  private readonly queryGrams = new Grams();
 
   /**
    * @param names display names; names with the same key are merged (the first one is shown)
@@ -76,11 +79,12 @@ export class Suggester implements Suggestions {
     const q = normalizeKey(query).slice(0, 200);
     const n = this.display.length;
     if (q.length === 0 || n === 0) return [];
-    const qGrams = trigramCodes(q);
+    const qn = this.queryGrams.of(q);
+    const qCodes = this.queryGrams.codes;
     const { hits, touched, postings, offsets } = this;
     let t = 0;
-    for (const g of qGrams) {
-      const slot = this.slots.get(g);
+    for (let k = 0; k < qn; k++) {
+      const slot = this.slots.get(qCodes[k]);
       if (slot < 0) continue;
       for (let j = offsets[slot], end = offsets[slot + 1]; j < end; j++) {
         const i = postings[j];
@@ -90,7 +94,6 @@ export class Suggester implements Suggestions {
     }
     // Dice coefficient on trigram sets; a bounded min-heap keeps the best `shortlist` without
     // sorting every name that shares a common trigram ("the") with the query.
-    const qn = qGrams.length;
     const heapIdx = new Int32Array(shortlist);
     const heapDice = new Float64Array(shortlist);
     let size = 0;
@@ -181,7 +184,7 @@ function* buildIndex(names: Iterable<string>, weight?: (name: string, i: number)
 async function stepThrough<T>(steps: Generator<void, T>): Promise<T> {
   let r = steps.next();
   while (!r.done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     r = steps.next();
   }
   return r.value;
@@ -291,12 +294,6 @@ class Grams {
     }
     return n;
   }
-}
-
-/** Distinct trigram codes of a key (a query's). */
-function trigramCodes(key: string): number[] {
-  const g = new Grams();
-  return Array.from(g.codes.subarray(0, g.of(key)));
 }
 
 // A binary min-heap over parallel arrays (index, dice), keyed by dice.

@@ -11,6 +11,7 @@ import { TransformersEmbedder } from '../../pipeline/embedders/transformers.js';
 import type { EmbedderSpec } from '../../pipeline/embedders/types.js';
 import { INDEX_FILES, loadIndex, type KnnIndex, type IndexMeta } from '../../pipeline/index/hnsw.js';
 import { readSimilarLists, SIMILAR_FILES, type SimilarLists } from '../../pipeline/index/similar-lists.js';
+import { nextTurn } from '../../pipeline/runtime/turns.js';
 import type { CatalogExtension, CatalogState } from '../state.js';
 
 export const RECOMMEND_EXTENSION = 'recommend';
@@ -112,7 +113,7 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
       let indexed = 0;
       for (let label = 0; label < emb.ids.length; label++) {
         // a million lookups: let calls on the served version in between
-        if (label % 16384 === 16383) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (label % 16384 === 16383) await nextTurn();
         const row = state.movies.rowOf(emb.ids[label]);
         if (row < 0) continue;
         rowAt[label] = row;

@@ -4,6 +4,7 @@
 import { normalizeKey } from '../../pipeline/normalize.js';
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import type { PlatformTitle } from '../../pipeline/platforms/types.js';
+import { nextTurn } from '../../pipeline/runtime/turns.js';
 import type { PlatformTables } from '../platforms/tables.js';
 
 export const MOVIE = 0;
@@ -39,7 +40,6 @@ export function entryKey(index: TitleIndex, e: number): string {
 }
 
 /** Typed-array-backed index: a million titles are a few buffers, not a string and an array each. */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const CHUNK = 4096;
 
 /** Built on the serving thread while calls go on: yields to the event loop every CHUNK entries. */
@@ -78,7 +78,7 @@ export async function buildTitleIndex(movies: MovieColumns, platforms: PlatformT
     wordStart[e + 1] = used;
   };
   for (let row = 0; row < movies.length; row++) {
-    if (row % CHUNK === CHUNK - 1) await yieldToLoop();
+    if (row % CHUNK === CHUNK - 1) await nextTurn();
     kind[row] = MOVIE;
     item[row] = row;
     fame[row] = movies.voteCount[row];

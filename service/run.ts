@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../pipeline/config.js';
 import { createLogger, type Logger } from '../pipeline/log.js';
 import { loadSecuritySettings, type SecuritySettings } from './security/settings.js';
 import { startServer, type RunningServer } from './server.js';
+import { applyGcGrowing, gcGrowingPercentFrom } from './gc-tuning.js';
 
 const USAGE = `usage: npm run service -- [--addr host:port] [--http-addr host:port|off] [--artifacts dir] [--watch-ms n] [--log-level level]
   --addr       gRPC listen address (env MARQUEE_GRPC_ADDR, default 0.0.0.0:50051)
@@ -10,12 +11,15 @@ const USAGE = `usage: npm run service -- [--addr host:port] [--http-addr host:po
                (env MARQUEE_HTTP_ADDR, default 0.0.0.0:8080; off: gRPC only)
   --artifacts  artifacts dir holding CURRENT and the versions (env MARQUEE_ARTIFACTS_DIR, default data/artifacts)
   --watch-ms   how often to check CURRENT for a new version, ms (default 2000)
-  --log-level  fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info; debug logs one line per call)`;
+  --log-level  fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info; debug logs one line per call)
+  env MARQUEE_GC_HEAP_GROWING_PERCENT  old-generation growth between full collections, percent (default 20; 0: V8's own)`;
 
 export interface ServiceArgs {
   config: Config;
   watchMs: number;
   security: SecuritySettings;
+  /** MARQUEE_GC_HEAP_GROWING_PERCENT (gc-tuning.ts) */
+  gcGrowingPercent: number;
 }
 
 /** Flags win over environment variables; both are validated with messages naming them. */
@@ -59,11 +63,12 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
   if (!Number.isInteger(watchMs) || watchMs < 50 || watchMs > 3_600_000) {
     throw new ConfigError(`--watch-ms=${values['watch-ms']} must be a whole number of milliseconds from 50 to 3600000`);
   }
-  return { config, watchMs, security: loadSecuritySettings() };
+  return { config, watchMs, security: loadSecuritySettings(), gcGrowingPercent: gcGrowingPercentFrom() };
 }
 
 /** Serves until SIGTERM/SIGINT, then shuts down gracefully (in-flight calls finish, up to 10 s). */
 export async function serve(args: ServiceArgs, log: Logger = createLogger('service', args.config.logLevel)): Promise<RunningServer> {
+  applyGcGrowing(args.gcGrowingPercent);
   const running = await startServer({
     config: args.config,
     log,

@@ -60,6 +60,13 @@ describe('service start-up errors', () => {
     expect(r.stderr).toMatch(re);
   });
 
+  it('a bad MARQUEE_GC_HEAP_GROWING_PERCENT is named too', async () => {
+    const r = await runService({ MARQUEE_GC_HEAP_GROWING_PERCENT: '1000' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/MARQUEE_GC_HEAP_GROWING_PERCENT="1000" must be a whole number from 0/);
+  });
+
   it('a bad LOG_LEVEL is named too', async () => {
     const r = await runService({ LOG_LEVEL: 'loud' });
     expect(r.code).toBe(2);

@@ -1,0 +1,83 @@
+// npm run bench:gc [-- --live 0,300000,1500000 --percents 0,20 --runs 3 --seconds 10]
+//
+// The same-run ceiling for the service's GC pauses under load: a bare node:http2 server (no gRPC
+// library, no catalog) with `live` strings held, loaded by h2load at 32 in flight, with V8's own
+// old-generation growth (0) and with MARQUEE_GC_HEAP_GROWING_PERCENT's values. Prints, per setting,
+// the median over runs of the longest GC pause (from --trace-gc), the full collections, calls/s and
+// the longest call. The service itself is measured by bench:scale (its default is the setting's).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../../pipeline/config.js';
+import { ensureH2load, grpcFrame, h2load } from './h2load.js';
+
+const { values } = parseArgs({
+  options: {
+    live: { type: 'string', default: '0,300000,1500000' },
+    percents: { type: 'string', default: '0,20' },
+    runs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const list = (s: string) => s.split(',').map((x) => Number(x.replace(/_/g, '')));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Run {
+  maxPause: number;
+  fullGcs: number;
+  perSec: number;
+  maxCall: number;
+}
+
+async function once(h2: string, live: number, percent: number): Promise<Run> {
+  const p = spawn(process.execPath, ['--trace-gc', '--import', 'tsx', path.join('test', 'bench', 'bare-http2-server.ts'), String(live), String(percent)], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pauses: { kind: string; ms: number }[] = [];
+  let measuring = false;
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    p.on('exit', (code) => reject(new Error(`bare server exited ${code}`)));
+    p.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        const m = /\d+ ms: ([A-Za-z-]+)[^,]*MB,.*?([\d.]+) \/ [\d.]+ ms/.exec(l);
+        if (m && measuring) pauses.push({ kind: m[1], ms: Number(m[2]) });
+        const ready = /^listening (\d+)/.exec(l);
+        if (ready) resolve(Number(ready[1]));
+      }
+    });
+  });
+  try {
+    measuring = true;
+    const load = await h2load(h2, `http://127.0.0.1:${port}/bench.Bare/Call`, grpcFrame(Buffer.alloc(0)), Number(values.seconds), 32);
+    await new Promise((r) => setTimeout(r, 200)); // the last trace lines
+    return {
+      maxPause: pauses.reduce((a, g) => Math.max(a, g.ms), 0),
+      fullGcs: pauses.filter((g) => g.kind === 'Mark-Compact').length,
+      perSec: load.perSec,
+      maxCall: load.max,
+    };
+  } finally {
+    p.removeAllListeners('exit');
+    p.kill('SIGKILL');
+  }
+}
+
+const h2 = ensureH2load();
+if (!h2) throw new Error('bench:gc needs h2load (apt-get install nghttp2-client)');
+console.log(`bench:gc bare node:http2 server, ${values.runs} runs of ${values.seconds} s per setting, medians`);
+console.log('\n| live strings | growth % | longest GC pause | full GCs | calls/s | longest call |\n|---|---|---|---|---|---|');
+for (const live of list(values.live)) {
+  for (const percent of list(values.percents)) {
+    const runs: Run[] = [];
+    for (let i = 0; i < Number(values.runs); i++) runs.push(await once(h2, live, percent));
+    const m = (f: (r: Run) => number) => median(runs.map(f));
+    console.log(
+      `| ${live.toLocaleString('en')} | ${percent || "V8's own"} | ${m((r) => r.maxPause).toFixed(1)} ms (${runs.map((r) => r.maxPause.toFixed(0)).join(', ')}) | ${m((r) => r.fullGcs)} | ${Math.round(m((r) => r.perSec))} | ${m((r) => r.maxCall).toFixed(1)} ms |`,
+    );
+  }
+}

@@ -2,6 +2,7 @@
 // SimilarMovies and SimilarTitles are lookups: HNSW_CANDIDATES neighbours by embedding plus the
 // docs sharing a rare title word, rescored (rerank.ts), the best SIMILAR_K kept.
 // similar.bin: Int32 rows (n x SIMILAR_K, -1 where a doc has fewer), then Float32 scores (same shape).
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { readFully } from '../artifacts/files.js';
 import path from 'node:path';
@@ -101,5 +102,57 @@ export async function readSimilarLists(dir: string): Promise<SimilarLists> {
     return { k: meta.k, count: meta.count, rows: new Int32Array(ab, 0, n), scores: new Float32Array(ab, n * 4, n) };
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * A version's similar lists left in similar.bin and read by position per lookup (two reads of
+ * k × 4 bytes from the page cache): the service would otherwise hold 400 MB at 10^6 movies, and twice
+ * that during a swap, for lists it reads a few of per call.
+ */
+export class SimilarListsFile {
+  private fd: number | null;
+
+  private constructor(
+    readonly k: number,
+    readonly count: number,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  static async open(dir: string): Promise<SimilarListsFile> {
+    const meta = JSON.parse(await readFile(path.join(dir, SIMILAR_FILES.meta), 'utf8')) as { k: number; count: number };
+    const fh = await open(path.join(dir, SIMILAR_FILES.bin), 'r');
+    const { size } = await fh.stat();
+    await fh.close();
+    if (size !== meta.count * meta.k * 8) throw new Error(`${SIMILAR_FILES.bin} has ${size} bytes, expected ${meta.count * meta.k * 8}`);
+    return new SimilarListsFile(meta.k, meta.count, openSync(path.join(dir, SIMILAR_FILES.bin), 'r'));
+  }
+
+  /** Doc `label`'s list, best first: k rows (-1 past its end) and their scores. */
+  read(label: number): { rows: Int32Array; scores: Float32Array } {
+    if (this.fd === null) throw new Error('the similar lists are closed');
+    if (!Number.isInteger(label) || label < 0 || label >= this.count) throw new RangeError(`doc ${label} is not in the similar lists (0..${this.count - 1})`);
+    const bytes = this.k * 4;
+    const rows = new Int32Array(this.k);
+    const scores = new Float32Array(this.k);
+    readExactly(this.fd, new Uint8Array(rows.buffer), label * bytes);
+    readExactly(this.fd, new Uint8Array(scores.buffer), this.count * bytes + label * bytes);
+    return { rows, scores };
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+function readExactly(fd: number, into: Uint8Array, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error(`${SIMILAR_FILES.bin} ended before byte ${position + into.length}`);
+    done += n;
   }
 }

@@ -50,13 +50,13 @@ function nearest(r: RecommendReady, vector: number[], k: number, skip = -1): { r
 }
 
 function fromList(r: RecommendReady, label: number, k: number): { row: number; score: number }[] {
-  const l = r.lists!;
+  const l = r.lists!.read(label);
   const out: { row: number; score: number }[] = [];
-  for (let j = 0; j < l.k && out.length < k; j++) {
-    const other = l.rows[label * l.k + j];
+  for (let j = 0; j < l.rows.length && out.length < k; j++) {
+    const other = l.rows[j];
     if (other < 0) break;
     const row = r.rowAt[other] ?? -1;
-    if (row >= 0) out.push({ row, score: l.scores[label * l.k + j] });
+    if (row >= 0) out.push({ row, score: l.scores[j] });
   }
   return out;
 }

@@ -11,8 +11,13 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# hnswlib-node is recompiled for AVX2 when the build machine has it (npm postinstall,
+# pipeline/index/native-build.mjs): pass --build-arg MARQUEE_HNSW_SIMD=off for an image that must
+# run on CPUs without AVX2
+ARG MARQUEE_HNSW_SIMD=auto
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY pipeline/index/native-build.mjs ./pipeline/index/
+RUN MARQUEE_HNSW_SIMD=$MARQUEE_HNSW_SIMD npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
 COPY pipeline ./pipeline

@@ -1,6 +1,8 @@
 // The HNSW index of a version (hnswlib-node, cosine space): label i is row i of the embedding matrix.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { IndexCache } from '../embed/cache.js';
@@ -53,6 +55,8 @@ export const SEARCH_EF = 128;
 
 export interface IndexMeta extends IndexParams {
   space: 'cosine';
+  /** the hnswlib-node addon that built the graph: 'avx2' or 'default' (native-build.mjs; absent in older versions) */
+  native?: string;
   /** the ef queries are searched with (absent in older versions: `ef`) */
   searchEf?: number;
   count: number;
@@ -94,6 +98,21 @@ export interface IndexOutcome {
   /** the graph came from the cache (same vectors, same parameters: the build is deterministic) */
   reused: boolean;
   files: Record<string, string>;
+}
+
+/**
+ * Which build of hnswlib-node's addon this process loads: 'avx2' when native-build.mjs (npm
+ * postinstall) recompiled it, else 'default'. The two round distances differently, so a graph
+ * rebuilt with the other differs in its last bits; index.json records which built it.
+ */
+export function nativeBuild(): string {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('hnswlib-node/package.json');
+    const m = JSON.parse(readFileSync(path.join(path.dirname(pkg), 'build', 'marquee-simd.json'), 'utf8')) as { simd?: string };
+    return m.simd ?? 'default';
+  } catch {
+    return 'default';
+  }
 }
 
 export function newIndex(dims: number, maxElements: number, p: IndexParams): Hnsw {
@@ -149,6 +168,7 @@ export async function buildIndex(
   const { meta: emb, matrix } = await readEmbeddings(job.dir, true);
   const meta: IndexMeta = {
     space: 'cosine',
+    native: nativeBuild(),
     ...p,
     searchEf: Math.max(p.ef, SEARCH_EF),
     count: emb.count,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Rng } from '../../pipeline/embedders/catalog/linalg.js';
 import { writeEmbeddings } from '../../pipeline/embed/matrix.js';
-import { buildIndex, INDEX_FILES, loadIndex, SEARCH_EF } from '../../pipeline/index/hnsw.js';
+import { buildIndex, INDEX_FILES, loadIndex, nativeBuild, SEARCH_EF } from '../../pipeline/index/hnsw.js';
 import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
 
 const N = 600;
@@ -43,6 +43,14 @@ test('the build is deterministic: the same vectors and parameters give the same 
   expect(first.equals(second)).toBe(true);
   expect(a.meta).toMatchObject({ space: 'cosine', count: N, dims: D, embedderFingerprint: 'f'.repeat(64) });
   expect(a.reused).toBe(false);
+});
+
+test('npm install recompiled hnswlib-node for AVX2 + FMA when this CPU has them (native-build.mjs), and the index says which', async () => {
+  const flags = (/^flags\s*:(.*)$/m.exec(await readFile('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/);
+  const expected = process.env.MARQUEE_HNSW_SIMD === 'off' || !(flags.includes('avx2') && flags.includes('fma')) ? 'default' : 'avx2';
+  expect(nativeBuild()).toBe(expected);
+  const a = await buildIndex({ dir }, noProgress);
+  expect(a.meta.native).toBe(expected);
 });
 
 test('a loaded index agrees with exact cosine search (recall@10 = 1 on a small set at the shipped ef)', async () => {
@@ -98,6 +106,23 @@ test('similar lists searched by two threads are the same bytes as by one', async
   expect(Array.from(b.rows)).toEqual(Array.from(a.rows));
   expect(Array.from(b.scores)).toEqual(Array.from(a.scores));
   expect(a.rows[0]).toBeGreaterThanOrEqual(0);
+
+  // what the service reads per call: the same lists from the file, one doc at a time
+  const { SimilarListsFile } = await import('../../pipeline/index/similar-lists.js');
+  const file = await SimilarListsFile.open(dir);
+  try {
+    expect([file.k, file.count]).toEqual([a.k, a.count]);
+    for (const label of [0, 1, Math.floor(N / 2), N - 1]) {
+      const l = file.read(label);
+      expect(Array.from(l.rows)).toEqual(Array.from(a.rows.subarray(label * a.k, (label + 1) * a.k)));
+      expect(Array.from(l.scores)).toEqual(Array.from(a.scores.subarray(label * a.k, (label + 1) * a.k)));
+    }
+    expect(() => file.read(N)).toThrow(RangeError);
+    expect(() => file.read(-1)).toThrow(RangeError);
+  } finally {
+    file.close();
+  }
+  expect(() => file.read(0)).toThrow(/closed/);
 });
 
 test('an index built as shards on two threads: deterministic, found by loadIndex, as good as one graph', async () => {

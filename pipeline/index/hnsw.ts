@@ -16,6 +16,7 @@ import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSim
 import type { SimilarSliceTask } from './similar-worker.js';
 import { releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
 import type { ShardTask } from './shard-worker.js';
+import { similarListsByShard } from './shard-search.js';
 
 export type { KnnIndex } from './sharded.js';
 
@@ -79,6 +80,8 @@ export interface IndexJob {
   listThreads?: number;
   /** graphs built at once on as many threads (default: 2 on 2+ cores from SHARDED_BUILD_MIN vectors, else 1) */
   shards?: number;
+  /** docs per block of the thread-per-shard list search (shard-search.ts SEARCH_BLOCK; tests use small ones) */
+  listBlock?: number;
 }
 
 /**
@@ -250,8 +253,9 @@ export async function buildIndex(
 }
 
 /**
- * The similar lists, searched by `threads` threads at once: this one and helpers (similar-worker.ts),
- * each with its own copy of the graph (read from the written file), filling slices of shared arrays.
+ * The similar lists, searched by `threads` threads at once. Over as many shards as threads, a thread
+ * per shard (shard-search.ts); otherwise this thread and helpers (similar-worker.ts), each with its
+ * own copy of the graph (read from the written file), filling slices of shared arrays.
  * Every doc's list depends only on the graph and the features, so the result is the same bytes
  * whatever the thread count.
  */
@@ -265,6 +269,14 @@ async function similarListsInThreads(
   threads: number,
   onProgress: (done: number) => void,
 ): Promise<SimilarLists> {
+  const meta = await readIndexMeta(job.dir);
+  const shards = meta.shards ?? 1;
+  if (threads > 1 && shards === threads) {
+    // a thread per shard, each holding only its own graph (shard-search.ts)
+    const out = allocSimilarLists(n);
+    await similarListsByShard(job.dir, meta.shardBounds ?? shardBounds(n, shards), p.ef, matrix, dims, features, out, onProgress, job.listBlock);
+    return out;
+  }
   const { index } = await loadIndex(job.dir);
   index.setEf(p.ef);
   if (threads <= 1 || !job.docs) {

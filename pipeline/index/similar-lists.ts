@@ -51,32 +51,54 @@ export function fillSimilarLists(
   onProgress?: (done: number) => void,
 ): void {
   const n = matrix.length / dims;
-  const K = out.k;
-  const { rows, scores } = out;
-  const cos = (a: number, b: number) => {
-    let d = 0;
-    for (let x = 0; x < dims; x++) d += matrix[a * dims + x] * matrix[b * dims + x];
-    return d;
-  };
   for (let i = from; i < to; i++) {
     const q = Array.from(matrix.subarray(i * dims, (i + 1) * dims));
     const want = Math.min(HNSW_CANDIDATES, n - 1);
     // one more than wanted, the doc itself dropped after: hnswlib-node's filter calls back into
     // JavaScript for every node a search visits (a fifth of the lists' time)
     const res = want > 0 ? index.searchKnn(q, want + 1) : { neighbors: [], distances: [] };
-    const cand: [number, number][] = [];
-    for (let j = 0; j < res.neighbors.length && cand.length < want; j++) {
-      const l = res.neighbors[j];
-      if (l !== i) cand.push([l, features.score(i, l, 1 - res.distances[j])]);
-    }
-    const have = new Set(cand.map((c) => c[0]));
-    for (const l of features.titleCandidates(i)) if (!have.has(l)) cand.push([l, features.score(i, l, cos(i, l))]);
-    cand.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    for (let j = 0; j < Math.min(K, cand.length); j++) {
-      rows[i * K + j] = cand[j][0];
-      scores[i * K + j] = cand[j][1];
-    }
+    rankDoc(i, res.neighbors, res.distances, res.neighbors.length, matrix, dims, features, out);
     if (onProgress && (i + 1 - from) % 1000 === 0) onProgress(i + 1 - from);
+  }
+}
+
+/** Candidates per doc asked of the graph: HNSW_CANDIDATES and the doc itself (dropped after). */
+export function graphCandidates(n: number): number {
+  return Math.min(HNSW_CANDIDATES, n - 1) + 1;
+}
+
+/**
+ * Doc i's list from its graph neighbours (nearest first, `count` of them, the doc itself among them
+ * or not) and the docs sharing a rare title word, reranked: the best `out.k` written to its row.
+ */
+export function rankDoc(
+  i: number,
+  neighbors: ArrayLike<number>,
+  distances: ArrayLike<number>,
+  count: number,
+  matrix: Float32Array,
+  dims: number,
+  features: RerankFeatures,
+  out: SimilarLists,
+): void {
+  const want = graphCandidates(matrix.length / dims) - 1;
+  const K = out.k;
+  const cand: [number, number][] = [];
+  for (let j = 0; j < count && cand.length < want; j++) {
+    const l = neighbors[j];
+    if (l !== i) cand.push([l, features.score(i, l, 1 - distances[j])]);
+  }
+  const have = new Set(cand.map((c) => c[0]));
+  for (const l of features.titleCandidates(i)) {
+    if (have.has(l)) continue;
+    let d = 0;
+    for (let x = 0; x < dims; x++) d += matrix[i * dims + x] * matrix[l * dims + x];
+    cand.push([l, features.score(i, l, d)]);
+  }
+  cand.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  for (let j = 0; j < Math.min(K, cand.length); j++) {
+    out.rows[i * K + j] = cand[j][0];
+    out.scores[i * K + j] = cand[j][1];
   }
 }
 

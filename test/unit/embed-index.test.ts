@@ -35,6 +35,17 @@ afterAll(async () => {
 
 const noProgress = { progress: () => {} };
 
+/** Docs for the rows: titles that share words across clusters, so the title candidates take part too. */
+async function writeDocs(file: string): Promise<void> {
+  const words = ['night', 'river', 'storm', 'garden', 'winter', 'echo', 'harbor', 'lantern'];
+  await writeFile(
+    file,
+    Array.from({ length: N }, (_, i) =>
+      JSON.stringify({ id: 1000 + i, title: `${words[i % 8]} ${words[(i * 3) % 8]} ${i % 50}`, keywords: [words[i % 5]], cast: [`Actor ${i % 40}`, `Actor ${i % 13}`] }),
+    ).join('\n') + '\n',
+  );
+}
+
 test('the build is deterministic: the same vectors and parameters give the same file', async () => {
   const a = await buildIndex({ dir }, noProgress);
   const first = await readFile(path.join(dir, INDEX_FILES.index));
@@ -90,14 +101,7 @@ test('with an artifacts dir, a second build of the same vectors is copied from t
 test('similar lists searched by two threads are the same bytes as by one', async () => {
   const { readSimilarLists } = await import('../../pipeline/index/similar-lists.js');
   const docsFile = path.join(dir, 'docs.jsonl');
-  // titles that share words across clusters, so the title candidates take part too
-  const words = ['night', 'river', 'storm', 'garden', 'winter', 'echo', 'harbor', 'lantern'];
-  await writeFile(
-    docsFile,
-    Array.from({ length: N }, (_, i) =>
-      JSON.stringify({ id: 1000 + i, title: `${words[i % 8]} ${words[(i * 3) % 8]} ${i % 50}`, keywords: [words[i % 5]], cast: [`Actor ${i % 40}`, `Actor ${i % 13}`] }),
-    ).join('\n') + '\n',
-  );
+  await writeDocs(docsFile);
   const one = await buildIndex({ dir, docs: { file: docsFile, corpus: 'movies' }, listThreads: 1 }, noProgress);
   const a = await readSimilarLists(dir);
   const two = await buildIndex({ dir, docs: { file: docsFile, corpus: 'movies' }, listThreads: 2 }, noProgress);
@@ -123,6 +127,33 @@ test('similar lists searched by two threads are the same bytes as by one', async
     file.close();
   }
   expect(() => file.read(0)).toThrow(/closed/);
+});
+
+test('similar lists over two shards, a thread per shard in blocks, are the same bytes as one thread over both', async () => {
+  const { readSimilarLists } = await import('../../pipeline/index/similar-lists.js');
+  const sdir = await mkdtemp(path.join(os.tmpdir(), 'mq-lists-shards-'));
+  try {
+    for (const f of ['embeddings.f32', 'embeddings.json']) await writeFile(path.join(sdir, f), await readFile(path.join(dir, f)));
+    await writeDocs(path.join(sdir, 'docs.jsonl'));
+    const docs = { file: path.join(sdir, 'docs.jsonl'), corpus: 'movies' as const };
+    // one thread: the ShardedIndex (both graphs) searched per doc
+    await buildIndex({ dir: sdir, docs, shards: 2, listThreads: 1 }, noProgress);
+    const a = await readSimilarLists(sdir);
+    // a thread per shard, blocks of 64 docs (10 blocks, the last one short), both buffer slots in use
+    await buildIndex({ dir: sdir, docs, shards: 2, listThreads: 2, listBlock: 64 }, noProgress);
+    const b = await readSimilarLists(sdir);
+    expect(Array.from(b.rows)).toEqual(Array.from(a.rows));
+    expect(Array.from(b.scores)).toEqual(Array.from(a.scores));
+    // every doc has a full list that leaves itself out and reaches into the other shard
+    for (let i = 0; i < N; i++) {
+      const row = Array.from(a.rows.subarray(i * a.k, (i + 1) * a.k));
+      expect(row).not.toContain(i);
+      expect(row.filter((r) => r >= 0)).toHaveLength(Math.min(a.k, N - 1));
+    }
+    expect(Array.from(a.rows.subarray(0, a.k)).some((r) => r >= N / 2)).toBe(true);
+  } finally {
+    await rm(sdir, { recursive: true, force: true });
+  }
 });
 
 test('an index built as shards on two threads: deterministic, found by loadIndex, as good as one graph', async () => {

@@ -1,0 +1,194 @@
+// The similar lists' candidate search over a sharded index with one thread per shard: each thread
+// holds only its own shard's graph (at 10^6 movies 0.6 GB, where a thread holding the whole index
+// held 1.2 GB, twice over on two threads) and searches every doc of a block against it, into shared
+// buffers; this thread then merges the shards' hits per doc exactly as ShardedIndex.searchKnn does
+// (by distance, then label) and reranks. Blocks alternate between two buffer slots, so the helpers
+// search block b+1 while this thread reranks block b.
+import hnswlib from 'hnswlib-node';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { entryUrl, startThread } from '../runtime/entry.js';
+import { nextTurn } from '../runtime/turns.js';
+import type { RerankFeatures } from './rerank.js';
+import { releaseGraph, shardFile } from './sharded.js';
+import { graphCandidates, rankDoc, type SimilarLists } from './similar-lists.js';
+
+type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
+
+/** Docs per block: 2 slots x shards x 32,768 x 51 candidates x 8 bytes = 27 MB per shard. */
+export const SEARCH_BLOCK = 32_768;
+
+/** What a shard's searcher writes: per slot, per doc of the block, `width` (label, distance) pairs, label -1 past the end. */
+export interface CandidateBuffers {
+  labels: Int32Array;
+  dists: Float32Array;
+  width: number;
+  block: number;
+}
+
+export interface ShardSearchTask {
+  dir: string;
+  shard: number;
+  ef: number;
+  dims: number;
+  /** the embedding matrix on a SharedArrayBuffer (not copied) */
+  matrix: Float32Array;
+  /** this shard's buffers (shared) */
+  cand: CandidateBuffers;
+}
+
+export type ShardSearchMessage = { from: number; to: number; slot: number } | { stop: true };
+export type ShardSearchReply = { slot: number } | { error: string } | { ready: true };
+
+export function allocCandidates(n: number, shared: boolean, block = SEARCH_BLOCK): CandidateBuffers {
+  const width = graphCandidates(n);
+  const entries = 2 * block * width;
+  const buf = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  return { labels: new Int32Array(buf(entries * 4)), dists: new Float32Array(buf(entries * 4)), width, block };
+}
+
+export async function loadShard(dir: string, shard: number, dims: number, ef: number): Promise<Hnsw> {
+  const g = new hnswlib.HierarchicalNSW('cosine', dims);
+  await g.readIndex(path.join(dir, shardFile(shard)));
+  g.setEf(ef);
+  return g;
+}
+
+/** Searches docs [from, to) against one shard's graph into `slot` of its buffers. */
+export function searchBlock(g: Hnsw, shardSize: number, matrix: Float32Array, dims: number, cand: CandidateBuffers, from: number, to: number, slot: number): void {
+  const k = Math.min(cand.width, shardSize);
+  for (let i = from; i < to; i++) {
+    const base = (slot * cand.block + (i - from)) * cand.width;
+    let got = 0;
+    if (k > 0 && cand.width > 1) {
+      const r = g.searchKnn(Array.from(matrix.subarray(i * dims, (i + 1) * dims)), k);
+      got = r.neighbors.length;
+      for (let j = 0; j < got; j++) {
+        cand.labels[base + j] = r.neighbors[j];
+        cand.dists[base + j] = r.distances[j];
+      }
+    }
+    cand.labels.fill(-1, base + got, base + cand.width);
+  }
+}
+
+/** A helper thread searching one shard, block by block, on request. */
+class ShardSearcher {
+  private waiting: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+
+  private constructor(private readonly w: Worker) {
+    w.on('message', (m: ShardSearchReply) => {
+      if ('error' in m) this.fail(new Error(`similar lists shard search: ${m.error}`));
+      else this.settle();
+    });
+    w.on('error', (e) => this.fail(e));
+    w.on('exit', (code) => this.fail(new Error(`similar lists shard search thread exited ${code}`)));
+  }
+
+  static async start(task: ShardSearchTask): Promise<ShardSearcher> {
+    const s = new ShardSearcher(startThread(entryUrl('./shard-search-worker.ts', import.meta.url), task));
+    await s.next(); // { ready }: its graph is loaded
+    return s;
+  }
+
+  private settle(): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.resolve();
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(this.failure);
+  }
+
+  private next(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  /** Starts a block; the promise settles when it is written. */
+  search(from: number, to: number, slot: number): Promise<void> {
+    const done = this.next();
+    this.w.postMessage({ from, to, slot } satisfies ShardSearchMessage);
+    return done;
+  }
+
+  /** Frees the thread's graph and ends it (terminate would leave the native graph to no finalizer). */
+  async stop(): Promise<void> {
+    this.w.removeAllListeners('exit');
+    if (this.failure) {
+      await this.w.terminate();
+      return;
+    }
+    const exited = new Promise((resolve) => this.w.once('exit', resolve));
+    this.w.postMessage({ stop: true } satisfies ShardSearchMessage);
+    await exited;
+  }
+}
+
+/**
+ * Fills every doc's similar list with one thread per shard (this one searches shard 0). The lists
+ * are the bytes fillSimilarLists gives over the ShardedIndex of the same shards.
+ */
+export async function similarListsByShard(
+  dir: string,
+  bounds: number[],
+  ef: number,
+  matrix: Float32Array,
+  dims: number,
+  features: RerankFeatures,
+  out: SimilarLists,
+  onProgress: (done: number) => void,
+  block = SEARCH_BLOCK,
+): Promise<void> {
+  const n = matrix.length / dims;
+  const shards = bounds.length - 1;
+  const cands = Array.from({ length: shards }, (_, s) => allocCandidates(n, s > 0, block));
+  const helpers: ShardSearcher[] = [];
+  let mine: Hnsw | null = null;
+  try {
+    for (let s = 1; s < shards; s++) helpers.push(await ShardSearcher.start({ dir, shard: s, ef, dims, matrix, cand: cands[s] }));
+    mine = await loadShard(dir, 0, dims, ef);
+    const size0 = bounds[1] - bounds[0];
+    const blocks = Math.ceil(n / block);
+    const range = (b: number) => [b * block, Math.min(n, (b + 1) * block)] as const;
+    let pending = helpers.map((h) => h.search(...range(0), 0));
+    searchBlock(mine, size0, matrix, dims, cands[0], ...range(0), 0);
+    const width = cands[0].width;
+    const hits: [number, number][] = [];
+    const labels: number[] = [];
+    const dists: number[] = [];
+    for (let b = 0; b < blocks; b++) {
+      await Promise.all(pending);
+      const slot = b % 2;
+      const [from, to] = range(b);
+      pending = b + 1 < blocks ? helpers.map((h) => h.search(...range(b + 1), 1 - slot)) : [];
+      for (let i = from; i < to; i++) {
+        // ShardedIndex.searchKnn's merge: every shard's hits, by distance then label, the first `width`
+        hits.length = 0;
+        for (const c of cands) {
+          const base = (slot * c.block + (i - from)) * width;
+          for (let j = 0; j < width && c.labels[base + j] >= 0; j++) hits.push([c.labels[base + j], c.dists[base + j]]);
+        }
+        hits.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+        const count = Math.min(width, hits.length);
+        labels.length = dists.length = 0;
+        for (let j = 0; j < count; j++) {
+          labels.push(hits[j][0]);
+          dists.push(hits[j][1]);
+        }
+        rankDoc(i, labels, dists, count, matrix, dims, features, out);
+      }
+      onProgress(to);
+      if (b + 1 < blocks) searchBlock(mine, size0, matrix, dims, cands[0], ...range(b + 1), 1 - slot);
+      await nextTurn();
+    }
+  } finally {
+    if (mine) releaseGraph(mine);
+    await Promise.all(helpers.map((h) => h.stop()));
+  }
+}

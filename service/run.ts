@@ -3,8 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../pipeline/config.js';
 import { createLogger, type Logger } from '../pipeline/log.js';
 import { loadSecuritySettings, type SecuritySettings } from './security/settings.js';
 import { startServer, type RunningServer } from './server.js';
-import { applyGcGrowing, gcGrowingFrom, growthFor, type GcGrowing } from './gc-tuning.js';
-import { readCurrent, readManifest } from '../pipeline/artifacts/store.js';
+import { applyGcGrowing, gcGrowingPercentFrom } from './gc-tuning.js';
 
 const USAGE = `usage: npm run service -- [--addr host:port] [--http-addr host:port|off] [--artifacts dir] [--watch-ms n] [--log-level level]
   --addr       gRPC listen address (env MARQUEE_GRPC_ADDR, default 0.0.0.0:50051)
@@ -13,14 +12,14 @@ const USAGE = `usage: npm run service -- [--addr host:port] [--http-addr host:po
   --artifacts  artifacts dir holding CURRENT and the versions (env MARQUEE_ARTIFACTS_DIR, default data/artifacts)
   --watch-ms   how often to check CURRENT for a new version, ms (default 2000)
   --log-level  fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info; debug logs one line per call)
-  env MARQUEE_GC_HEAP_GROWING_PERCENT  old-generation growth between full collections: auto (default: 20 % under 300,000 movies, V8's own above) or a percent (0: V8's own)`;
+  env MARQUEE_GC_HEAP_GROWING_PERCENT  old-generation growth between full collections, percent (default 0: V8's own)`;
 
 export interface ServiceArgs {
   config: Config;
   watchMs: number;
   security: SecuritySettings;
-  /** MARQUEE_GC_HEAP_GROWING_PERCENT (gc-tuning.ts) */
-  gcGrowing: GcGrowing;
+  /** MARQUEE_GC_HEAP_GROWING_PERCENT (gc-tuning.ts; 0: V8's own) */
+  gcGrowingPercent: number;
 }
 
 /** Flags win over environment variables; both are validated with messages naming them. */
@@ -64,23 +63,18 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
   if (!Number.isInteger(watchMs) || watchMs < 50 || watchMs > 3_600_000) {
     throw new ConfigError(`--watch-ms=${values['watch-ms']} must be a whole number of milliseconds from 50 to 3600000`);
   }
-  return { config, watchMs, security: loadSecuritySettings(), gcGrowing: gcGrowingFrom() };
+  return { config, watchMs, security: loadSecuritySettings(), gcGrowingPercent: gcGrowingPercentFrom() };
 }
 
 /** Serves until SIGTERM/SIGINT, then shuts down gracefully (in-flight calls finish, up to 10 s). */
 export async function serve(args: ServiceArgs, log: Logger = createLogger('service', args.config.logLevel)): Promise<RunningServer> {
-  // the growth for the catalog about to load (its manifest's size), then for each one swapped in
-  applyGcGrowing(growthFor(args.gcGrowing, await publishedMovies(args.config.artifactsDir)));
+  applyGcGrowing(args.gcGrowingPercent);
   const running = await startServer({
     config: args.config,
     log,
     watch: { intervalMs: args.watchMs },
     security: args.security,
     http: args.config.httpAddr ? { addr: args.config.httpAddr } : false,
-  });
-  running.holder.on('swap', (state) => {
-    const percent = growthFor(args.gcGrowing, state.movies.length);
-    if (applyGcGrowing(percent)) log.info({ percent: percent || "V8's own", movies: state.movies.length }, 'old-generation growth set');
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -95,16 +89,6 @@ export async function serve(args: ServiceArgs, log: Logger = createLogger('servi
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   return running;
-}
-
-/** Movies of the published version (0 when none is, or its manifest cannot be read yet). */
-async function publishedMovies(artifactsDir: string): Promise<number> {
-  try {
-    const version = await readCurrent(artifactsDir);
-    return version ? ((await readManifest(artifactsDir, version)).counts.movies_published ?? 0) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** Entry-point wrapper: config errors print one clear line and exit 2. */

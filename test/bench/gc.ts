@@ -3,8 +3,8 @@
 // The same-run ceiling for the service's GC pauses under load: a bare node:http2 server (no gRPC
 // library, no catalog) with `live` strings held, loaded by h2load at 32 in flight, with V8's own
 // old-generation growth (0) and with MARQUEE_GC_HEAP_GROWING_PERCENT's values. Prints, per setting,
-// the median over runs of the longest GC pause (from --trace-gc), the full collections, calls/s and
-// the longest call. The service itself is measured by bench:scale (its default is the setting's).
+// the median over runs of the longest GC pause (from --trace-gc), the full collections, calls/s,
+// p99 and the longest call. The service itself is measured by bench:scale.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ interface Run {
   maxPause: number;
   fullGcs: number;
   perSec: number;
+  p99: number;
   maxCall: number;
 }
 
@@ -59,6 +60,7 @@ async function once(h2: string, live: number, percent: number): Promise<Run> {
       maxPause: pauses.reduce((a, g) => Math.max(a, g.ms), 0),
       fullGcs: pauses.filter((g) => g.kind === 'Mark-Compact').length,
       perSec: load.perSec,
+      p99: load.p99,
       maxCall: load.max,
     };
   } finally {
@@ -70,14 +72,14 @@ async function once(h2: string, live: number, percent: number): Promise<Run> {
 const h2 = ensureH2load();
 if (!h2) throw new Error('bench:gc needs h2load (apt-get install nghttp2-client)');
 console.log(`bench:gc bare node:http2 server, ${values.runs} runs of ${values.seconds} s per setting, medians`);
-console.log('\n| live strings | growth % | longest GC pause | full GCs | calls/s | longest call |\n|---|---|---|---|---|---|');
+console.log('\n| live strings | growth % | longest GC pause | full GCs | calls/s | p99 | longest call |\n|---|---|---|---|---|---|---|');
 for (const live of list(values.live)) {
   for (const percent of list(values.percents)) {
     const runs: Run[] = [];
     for (let i = 0; i < Number(values.runs); i++) runs.push(await once(h2, live, percent));
     const m = (f: (r: Run) => number) => median(runs.map(f));
     console.log(
-      `| ${live.toLocaleString('en')} | ${percent || "V8's own"} | ${m((r) => r.maxPause).toFixed(1)} ms (${runs.map((r) => r.maxPause.toFixed(0)).join(', ')}) | ${m((r) => r.fullGcs)} | ${Math.round(m((r) => r.perSec))} | ${m((r) => r.maxCall).toFixed(1)} ms |`,
+      `| ${live.toLocaleString('en')} | ${percent || "V8's own"} | ${m((r) => r.maxPause).toFixed(1)} ms (${runs.map((r) => r.maxPause.toFixed(0)).join(', ')}) | ${m((r) => r.fullGcs)} | ${Math.round(m((r) => r.perSec))} | ${m((r) => r.p99).toFixed(2)} ms | ${m((r) => r.maxCall).toFixed(1)} ms |`,
     );
   }
 }

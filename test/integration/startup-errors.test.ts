@@ -64,7 +64,7 @@ describe('service start-up errors', () => {
     const r = await runService({ MARQUEE_GC_HEAP_GROWING_PERCENT: '1000' });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/MARQUEE_GC_HEAP_GROWING_PERCENT="1000" must be auto or a whole number from 0/);
+    expect(r.stderr).toMatch(/MARQUEE_GC_HEAP_GROWING_PERCENT="1000" must be a whole number from 0/);
   });
 
   it('a bad LOG_LEVEL is named too', async () => {

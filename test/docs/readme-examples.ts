@@ -7,7 +7,7 @@ import { loadConfig, PROJECT_ROOT } from '../../pipeline/config.js';
 import { createLogger } from '../../pipeline/log.js';
 import { startServer } from '../../service/server.js';
 import { realArtifacts } from '../helpers/real-artifacts.js';
-import { comparable, parseExamples, runExample, type ExampleTargets } from '../helpers/readme-examples.js';
+import { comparable, parseExamples, runExample, snapNumbers, type ExampleTargets } from '../helpers/readme-examples.js';
 import { isDeepStrictEqual } from 'node:util';
 
 const README = path.join(PROJECT_ROOT, 'README.md');
@@ -29,7 +29,8 @@ let drifted = 0;
 // replace from the bottom so earlier line numbers stay valid
 for (const ex of [...examples].reverse()) {
   const answer = await runExample(ex, base);
-  if (!isDeepStrictEqual(comparable(answer), comparable(ex.expected))) {
+  const expected = comparable(ex.expected);
+  if (!isDeepStrictEqual(snapNumbers(comparable(answer), expected), expected)) {
     drifted++;
     console.log(`README.md:${ex.line + 1}: ${ex.command}\n${answer}\n`);
   }

@@ -114,6 +114,22 @@ export function comparable(answer: string): unknown {
   return { error: answer.startsWith('ERROR'), chunks };
 }
 
+/**
+ * `actual` with every number that is within 2e-6 of the number at the same place in `expected`
+ * replaced by it: scores are rounded to 1e-6 after float arithmetic whose last bits depend on the
+ * build of the HNSW library (AVX2 or baseline, see pipeline/index/native-build.mjs), so a README
+ * answer may differ from a machine's in its last digit.
+ */
+export function snapNumbers(actual: unknown, expected: unknown): unknown {
+  if (typeof actual === 'number' && typeof expected === 'number') return Math.abs(actual - expected) <= 2e-6 ? expected : actual;
+  if (Array.isArray(actual) && Array.isArray(expected)) return actual.map((x, i) => snapNumbers(x, expected[i]));
+  if (actual && expected && typeof actual === 'object' && typeof expected === 'object' && !Array.isArray(actual)) {
+    const e = expected as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(actual).map(([k, x]) => [k, snapNumbers(x, e[k])]));
+  }
+  return actual;
+}
+
 function mask(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(mask);
   if (v && typeof v === 'object') {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readSync } from 'node:fs';
 import { mkdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -64,6 +64,15 @@ export async function countLines(file: string): Promise<number> {
  * Fills `into` from `position` of an open file, in 64 MB reads (a single read is capped near 2 GB):
  * straight into the caller's (aligned, possibly shared) buffer, no file-sized Buffer beside it.
  */
+/** readFully for a descriptor, synchronously: positioned reads of a few hundred bytes on a call's path. */
+export function readFullySync(fd: number, into: Uint8Array, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error('file ended early');
+    done += n;
+  }
+}
+
 export async function readFully(fh: FileHandle, into: Uint8Array, position: number): Promise<void> {
   for (let done = 0; done < into.length; ) {
     const { bytesRead } = await fh.read(into, done, Math.min(into.length - done, 1 << 26), position + done);

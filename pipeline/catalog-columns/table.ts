@@ -1,7 +1,8 @@
 // The catalog as columns over one buffer (catalog.arrow): typed arrays for numbers, offsets into
 // UTF-8 bytes for texts, dictionary codes for shared names. A few large buffers instead of an object
 // per movie, so garbage collection has little to walk; `movie(row)` builds a Movie when a reply needs one.
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { readFullySync } from '../artifacts/files.js';
 import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { nextTurn } from '../runtime/turns.js';
 import type { Movie } from '../types.js';
@@ -249,11 +250,7 @@ export class MovieColumns {
     if (this.fd === null) throw new Error('catalog columns: read after close()');
     // a positioned read of a few hundred bytes, from the page cache once the file is warm
     const buf = Buffer.allocUnsafe(to - from);
-    for (let done = 0; done < buf.length; ) {
-      const n = readSync(t.fd, buf, done, buf.length - done, t.position + from + done);
-      if (n === 0) throw new Error('catalog columns: the catalog file ended early');
-      done += n;
-    }
+    readFullySync(t.fd, buf, t.position + from);
     return buf.toString('utf8');
   }
 

@@ -14,7 +14,7 @@ import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
 import { rerankDocs } from './rerank-docs.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
 import type { SimilarSliceTask } from './similar-worker.js';
-import { releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
+import { readShard, releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
 import type { ShardTask } from './shard-worker.js';
 import { similarListsByShard } from './shard-search.js';
 
@@ -235,7 +235,7 @@ export async function buildIndex(
       // on shared memory when helper threads read them: one copy of the features, not one per thread
       const features = new RerankFeatures(docs, threads > 1);
       docs.length = 0;
-      const lists = await similarListsInThreads(job, p, matrix, emb.dims, emb.count, features, threads, (done) =>
+      const lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, threads, (done) =>
         hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`),
       );
       await writeSimilarLists(job.dir, lists);
@@ -262,6 +262,8 @@ export async function buildIndex(
 async function similarListsInThreads(
   job: IndexJob,
   p: IndexParams,
+  /** the graph's shard bounds (one shard: [0, n]) */
+  graphBounds: number[],
   matrix: Float32Array,
   dims: number,
   n: number,
@@ -269,12 +271,10 @@ async function similarListsInThreads(
   threads: number,
   onProgress: (done: number) => void,
 ): Promise<SimilarLists> {
-  const meta = await readIndexMeta(job.dir);
-  const shards = meta.shards ?? 1;
-  if (threads > 1 && shards === threads) {
+  if (threads > 1 && graphBounds.length - 1 === threads) {
     // a thread per shard, each holding only its own graph (shard-search.ts)
     const out = allocSimilarLists(n);
-    await similarListsByShard(job.dir, meta.shardBounds ?? shardBounds(n, shards), p.ef, matrix, dims, features, out, onProgress, job.listBlock);
+    await similarListsByShard(job.dir, graphBounds, p.ef, matrix, dims, features, out, onProgress, job.listBlock);
     return out;
   }
   const { index } = await loadIndex(job.dir);
@@ -312,12 +312,7 @@ export async function loadIndex(dir: string): Promise<{ index: KnnIndex; meta: I
   const meta = await readIndexMeta(dir);
   const shards = meta.shards ?? 1;
   const graphs: Hnsw[] = [];
-  for (let i = 0; i < shards; i++) {
-    const g = new HierarchicalNSW('cosine', meta.dims);
-    await g.readIndex(path.join(dir, shardFile(i)));
-    g.setEf(meta.searchEf ?? meta.ef);
-    graphs.push(g);
-  }
+  for (let i = 0; i < shards; i++) graphs.push(await readShard(dir, i, meta.dims, meta.searchEf ?? meta.ef));
   const index: KnnIndex = shards === 1 ? graphs[0] : new ShardedIndex(graphs, meta.shardBounds ?? shardBounds(meta.count, shards));
   return { index, meta };
 }

@@ -1,13 +1,13 @@
 // A helper thread of the similar lists over a sharded index (shard-search.ts): holds one shard's
 // graph and searches the blocks of docs it is sent against it, into shared buffers.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadShard, searchBlock, type ShardSearchMessage, type ShardSearchReply, type ShardSearchTask } from './shard-search.js';
-import { releaseGraph } from './sharded.js';
+import { searchBlock, type ShardSearchMessage, type ShardSearchReply, type ShardSearchTask } from './shard-search.js';
+import { readShard, releaseGraph } from './sharded.js';
 
 const t = workerData as ShardSearchTask;
 const reply = (m: ShardSearchReply) => parentPort!.postMessage(m);
 try {
-  const g = await loadShard(t.dir, t.shard, t.dims, t.ef);
+  const g = await readShard(t.dir, t.shard, t.dims, t.ef);
   const size = g.getCurrentCount();
   parentPort!.on('message', (m: ShardSearchMessage) => {
     if ('stop' in m) {

@@ -4,13 +4,12 @@
 // buffers; this thread then merges the shards' hits per doc exactly as ShardedIndex.searchKnn does
 // (by distance, then label) and reranks. Blocks alternate between two buffer slots, so the helpers
 // search block b+1 while this thread reranks block b.
-import hnswlib from 'hnswlib-node';
-import path from 'node:path';
+import type hnswlib from 'hnswlib-node';
 import type { Worker } from 'node:worker_threads';
 import { entryUrl, startThread } from '../runtime/entry.js';
 import { nextTurn } from '../runtime/turns.js';
 import type { RerankFeatures } from './rerank.js';
-import { releaseGraph, shardFile } from './sharded.js';
+import { readShard, releaseGraph } from './sharded.js';
 import { graphCandidates, rankDoc, type SimilarLists } from './similar-lists.js';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
@@ -45,13 +44,6 @@ export function allocCandidates(n: number, shared: boolean, block = SEARCH_BLOCK
   const entries = 2 * block * width;
   const buf = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   return { labels: new Int32Array(buf(entries * 4)), dists: new Float32Array(buf(entries * 4)), width, block };
-}
-
-export async function loadShard(dir: string, shard: number, dims: number, ef: number): Promise<Hnsw> {
-  const g = new hnswlib.HierarchicalNSW('cosine', dims);
-  await g.readIndex(path.join(dir, shardFile(shard)));
-  g.setEf(ef);
-  return g;
 }
 
 /** Searches docs [from, to) against one shard's graph into `slot` of its buffers. */
@@ -152,7 +144,7 @@ export async function similarListsByShard(
   let mine: Hnsw | null = null;
   try {
     for (let s = 1; s < shards; s++) helpers.push(await ShardSearcher.start({ dir, shard: s, ef, dims, matrix, cand: cands[s] }));
-    mine = await loadShard(dir, 0, dims, ef);
+    mine = await readShard(dir, 0, dims, ef);
     const size0 = bounds[1] - bounds[0];
     const blocks = Math.ceil(n / block);
     const range = (b: number) => [b * block, Math.min(n, (b + 1) * block)] as const;

@@ -3,6 +3,7 @@
 // longest step of a rebuild. Each shard is built single-threaded with the fixed seed, so the result
 // is deterministic; a search asks every shard for k and keeps the k nearest overall (by distance,
 // then label), which finds at least what one shard alone would.
+import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 
 type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
@@ -35,6 +36,14 @@ export function shardFile(i: number): string {
 }
 
 /** Row ranges of `shards` shards over n rows: shard i holds [bounds[i], bounds[i+1]). */
+/** Reads shard `i` of the index in `dir` (its graph file), searching with `ef`. */
+export async function readShard(dir: string, i: number, dims: number, ef: number): Promise<Hnsw> {
+  const g = new hnswlib.HierarchicalNSW('cosine', dims);
+  await g.readIndex(path.join(dir, shardFile(i)));
+  g.setEf(ef);
+  return g;
+}
+
 export function shardBounds(n: number, shards: number): number[] {
   return Array.from({ length: shards + 1 }, (_, i) => Math.floor((i * n) / shards));
 }

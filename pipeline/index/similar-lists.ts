@@ -2,9 +2,9 @@
 // SimilarMovies and SimilarTitles are lookups: HNSW_CANDIDATES neighbours by embedding plus the
 // docs sharing a rare title word, rescored (rerank.ts), the best SIMILAR_K kept.
 // similar.bin: Int32 rows (n x SIMILAR_K, -1 where a doc has fewer), then Float32 scores (same shape).
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
-import { readFully } from '../artifacts/files.js';
+import { readFully, readFullySync } from '../artifacts/files.js';
 import path from 'node:path';
 import type { KnnIndex } from './sharded.js';
 import { HNSW_CANDIDATES, RERANK_WEIGHTS, type RerankFeatures } from './rerank.js';
@@ -111,14 +111,20 @@ export async function writeSimilarLists(dir: string, l: SimilarLists): Promise<v
   );
 }
 
-export async function readSimilarLists(dir: string): Promise<SimilarLists> {
+/** similar.json's shape, checked against similar.bin's size (rows then scores, 4 bytes each). */
+async function listsMeta(dir: string, bytes: number): Promise<{ k: number; count: number }> {
   const meta = JSON.parse(await readFile(path.join(dir, SIMILAR_FILES.meta), 'utf8')) as { k: number; count: number };
+  if (bytes !== meta.count * meta.k * 8) throw new Error(`${SIMILAR_FILES.bin} has ${bytes} bytes, expected ${meta.count * meta.k * 8}`);
+  return meta;
+}
+
+export async function readSimilarLists(dir: string): Promise<SimilarLists> {
   // read straight into the arrays' buffer: a file-sized Buffer copied over would sit in memory until a GC
   const fh = await open(path.join(dir, SIMILAR_FILES.bin), 'r');
   try {
     const { size } = await fh.stat();
+    const meta = await listsMeta(dir, size);
     const n = meta.count * meta.k;
-    if (size !== n * 8) throw new Error(`${SIMILAR_FILES.bin} has ${size} bytes, expected ${n * 8}`);
     const ab = new ArrayBuffer(size);
     await readFully(fh, new Uint8Array(ab), 0);
     return { k: meta.k, count: meta.count, rows: new Int32Array(ab, 0, n), scores: new Float32Array(ab, n * 4, n) };
@@ -144,12 +150,14 @@ export class SimilarListsFile {
   }
 
   static async open(dir: string): Promise<SimilarListsFile> {
-    const meta = JSON.parse(await readFile(path.join(dir, SIMILAR_FILES.meta), 'utf8')) as { k: number; count: number };
-    const fh = await open(path.join(dir, SIMILAR_FILES.bin), 'r');
-    const { size } = await fh.stat();
-    await fh.close();
-    if (size !== meta.count * meta.k * 8) throw new Error(`${SIMILAR_FILES.bin} has ${size} bytes, expected ${meta.count * meta.k * 8}`);
-    return new SimilarListsFile(meta.k, meta.count, openSync(path.join(dir, SIMILAR_FILES.bin), 'r'));
+    const fd = openSync(path.join(dir, SIMILAR_FILES.bin), 'r');
+    try {
+      const meta = await listsMeta(dir, fstatSync(fd).size);
+      return new SimilarListsFile(meta.k, meta.count, fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
   }
 
   /** Doc `label`'s list, best first: k rows (-1 past its end) and their scores. */
@@ -159,8 +167,8 @@ export class SimilarListsFile {
     const bytes = this.k * 4;
     const rows = new Int32Array(this.k);
     const scores = new Float32Array(this.k);
-    readExactly(this.fd, new Uint8Array(rows.buffer), label * bytes);
-    readExactly(this.fd, new Uint8Array(scores.buffer), this.count * bytes + label * bytes);
+    readFullySync(this.fd, new Uint8Array(rows.buffer), label * bytes);
+    readFullySync(this.fd, new Uint8Array(scores.buffer), this.count * bytes + label * bytes);
     return { rows, scores };
   }
 
@@ -168,13 +176,5 @@ export class SimilarListsFile {
     if (this.fd === null) return;
     closeSync(this.fd);
     this.fd = null;
-  }
-}
-
-function readExactly(fd: number, into: Uint8Array, position: number): void {
-  for (let done = 0; done < into.length; ) {
-    const n = readSync(fd, into, done, into.length - done, position + done);
-    if (n === 0) throw new Error(`${SIMILAR_FILES.bin} ended before byte ${position + into.length}`);
-    done += n;
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../../pipeline/config.js';
 import { ensureH2load, grpcFrame, h2load } from './h2load.js';
+import { gcPauseOf, type GcPause } from './trace-gc.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +36,7 @@ async function once(h2: string, live: number, percent: number): Promise<Run> {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const pauses: { kind: string; ms: number }[] = [];
+  const pauses: GcPause[] = [];
   let measuring = false;
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
@@ -45,8 +46,8 @@ async function once(h2: string, live: number, percent: number): Promise<Run> {
       const lines = buf.split('\n');
       buf = lines.pop()!;
       for (const l of lines) {
-        const m = /\d+ ms: ([A-Za-z-]+)[^,]*MB,.*?([\d.]+) \/ [\d.]+ ms/.exec(l);
-        if (m && measuring) pauses.push({ kind: m[1], ms: Number(m[2]) });
+        const g = gcPauseOf(l);
+        if (g && measuring) pauses.push(g);
         const ready = /^listening (\d+)/.exec(l);
         if (ready) resolve(Number(ready[1]));
       }
@@ -57,7 +58,7 @@ async function once(h2: string, live: number, percent: number): Promise<Run> {
     const load = await h2load(h2, `http://127.0.0.1:${port}/bench.Bare/Call`, grpcFrame(Buffer.alloc(0)), Number(values.seconds), 32);
     await new Promise((r) => setTimeout(r, 200)); // the last trace lines
     return {
-      maxPause: pauses.reduce((a, g) => Math.max(a, g.ms), 0),
+      maxPause: pauses.reduce((a, g) => Math.max(a, g.pauseMs), 0),
       fullGcs: pauses.filter((g) => g.kind === 'Mark-Compact').length,
       perSec: load.perSec,
       p99: load.p99,

@@ -21,6 +21,7 @@ import { PROJECT_ROOT } from '../../pipeline/config.js';
 import type { Manifest } from '../../pipeline/types.js';
 import { loadProtos } from '../../service/proto.js';
 import { ensureH2load, grpcFrame, h2load, type LoadResult } from './h2load.js';
+import { gcPauseOf } from './trace-gc.js';
 import { readEmbeddings } from '../../pipeline/embed/matrix.js';
 import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
 import { loadIndex } from '../../pipeline/index/hnsw.js';
@@ -237,14 +238,13 @@ class Service {
     return this.proc.pid!;
   }
 
-  // --trace-gc lines: "[pid:0x..]   1234 ms: Mark-Compact 542.1 (560.0) -> 159.2 (170.0) MB, pooled: 0 MB, 963.20 / 0.00 ms ..."
   private onOut(text: string): void {
     this.buf += text;
     const lines = this.buf.split('\n');
     this.buf = lines.pop()!;
     for (const l of lines) {
-      const m = /\d+ ms: ([A-Za-z-]+(?: \(reduce\))?)[^,]*MB,.*?([\d.]+) \/ [\d.]+ ms/.exec(l);
-      if (m) this.gc.push({ at: performance.now(), kind: m[1], pauseMs: Number(m[2]) });
+      const g = gcPauseOf(l);
+      if (g) this.gc.push({ at: performance.now(), ...g });
     }
   }
 

@@ -7,6 +7,7 @@ import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { nextTurn } from '../runtime/turns.js';
 import type { Movie } from '../types.js';
 import { COLUMNS, LIST_COLUMNS, TEXT_COLUMNS, type ListColumn } from './schema.js';
+import { Utf8Strings } from './strings.js';
 
 interface Text {
   offsets: Int32Array;
@@ -29,15 +30,16 @@ export interface FileBacking {
 }
 interface Dict {
   codes: Int32Array;
-  values: string[];
+  values: Utf8Strings;
 }
 interface Lists {
   offsets: Int32Array;
   codes: Int32Array;
-  values: string[];
+  values: Utf8Strings;
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
+const NO_STRINGS = new Utf8Strings(new Int32Array(1), Buffer.alloc(0));
 
 export type MovieBrief = Pick<Movie, 'id' | 'title' | 'releaseDate' | 'releaseYear' | 'popularity' | 'voteAverage' | 'voteCount' | 'runtime'>;
 
@@ -46,43 +48,10 @@ function text(d: Data): Text {
   return { offsets: d.valueOffsets as Int32Array, bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
 }
 
-/** The strings of a text column's rows [from, to), into `out`. */
-function decodeInto(t: Text, out: string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) out[i] = t.bytes.toString('utf8', t.offsets[i], t.offsets[i + 1]);
-}
-
-function decodeAll(d: Data): string[] {
-  const out = new Array<string>(d.length);
-  decodeInto(text(d), out, 0, d.length);
-  return out;
-}
-
-/** Dictionaries decoded ahead of the constructor (MovieColumns.load), by their data. */
-type Decoded = Map<Data, string[]>;
-
-function dict(d: Data, decoded?: Decoded): Dict {
-  if (!d.dictionary) throw new Error('catalog columns: a dictionary column has no dictionary');
-  const values = d.dictionary.data[0];
-  return { codes: d.values as Int32Array, values: decoded?.get(values) ?? decodeAll(values) };
-}
-
-/** Every dictionary of a table's columns (list items included). */
-function dictionariesOf(table: Table): Data[] {
-  const out: Data[] = [];
-  const visit = (d: Data) => {
-    if (d.dictionary) out.push(d.dictionary.data[0]);
-    for (const c of d.children) visit(c);
-  };
-  for (const field of table.schema.fields) for (const d of table.getChild(field.name)?.data ?? []) visit(d);
-  return out;
-}
-
-const DECODE_CHUNK = 65536;
-
 /** Copies of a table's buffers made ahead of the constructor (MovieColumns.load), by the original. */
 type Copies = Map<ArrayBufferView, Int32Array | Float64Array | Uint8Array>;
 
-/** The buffers the constructor keeps of a column (list items included; dictionaries are decoded instead). */
+/** The buffers the constructor keeps of a column (list items and dictionaries included). */
 function buffersOf(d: Data, offsetsOnly: boolean): (Int32Array | Float64Array | Uint8Array)[] {
   const out: (Int32Array | Float64Array | Uint8Array)[] = [];
   const add = (a: unknown) => {
@@ -92,6 +61,7 @@ function buffersOf(d: Data, offsetsOnly: boolean): (Int32Array | Float64Array | 
   add(d.nullBitmap);
   if (!offsetsOnly) add(d.values);
   for (const c of d.children) out.push(...buffersOf(c, false));
+  if (d.dictionary) out.push(...buffersOf(d.dictionary.data[0], false));
   return out;
 }
 
@@ -123,23 +93,12 @@ export class MovieColumns {
   private readonly credits: Uint8Array;
 
   /**
-   * Like the constructor, but the slow parts run in slices with event-loop turns between them: the
-   * dictionaries' decoding (millions of names at 10^6 movies) and, with `file`, the copies of the
-   * columns (hundreds of MB, which took over a second at once while a swap doubled the memory in use).
+   * Like the constructor, but with `file` the copies of the columns run one buffer per event-loop turn
+   * (hundreds of MB, which took over a second at once while a swap doubled the memory in use).
    * A load beside a served version must not stall its calls.
    */
   static async load(bytes: Uint8Array, file?: FileBacking): Promise<MovieColumns> {
     const table: Table = tableFromIPC(bytes);
-    const decoded: Decoded = new Map();
-    for (const d of dictionariesOf(table)) {
-      const t = text(d);
-      const out = new Array<string>(d.length);
-      for (let from = 0; from < d.length; from += DECODE_CHUNK) {
-        decodeInto(t, out, from, Math.min(d.length, from + DECODE_CHUNK));
-        await nextTurn();
-      }
-      decoded.set(d, out);
-    }
     const copies: Copies = new Map();
     if (file) {
       for (const field of table.schema.fields) {
@@ -153,7 +112,7 @@ export class MovieColumns {
         }
       }
     }
-    return new MovieColumns(bytes, file, { table, decoded, copies });
+    return new MovieColumns(bytes, file, { table, copies });
   }
 
   /**
@@ -162,9 +121,8 @@ export class MovieColumns {
    * `onDisk` texts, which are read from `file.fd` when a reply needs them: at 10^6 movies the
    * overviews are half the file and only GetMovie shows them.
    */
-  constructor(bytes: Uint8Array, file?: FileBacking, prepared?: { table: Table; decoded: Decoded; copies?: Copies }) {
+  constructor(bytes: Uint8Array, file?: FileBacking, prepared?: { table: Table; copies?: Copies }) {
     const table: Table = prepared?.table ?? tableFromIPC(bytes);
-    const decoded = prepared?.decoded;
     const missing = COLUMNS.filter((c) => !table.getChild(c));
     if (missing.length > 0) throw new Error(`catalog columns: missing ${missing.join(', ')}`);
     if (table.batches.length > 1) throw new Error(`catalog columns: expected one record batch, found ${table.batches.length}`);
@@ -206,21 +164,26 @@ export class MovieColumns {
       return { offsets: keep(t.offsets), bytes: Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength) };
     };
     this.texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, textOf(c)])) as MovieColumns['texts'];
-    const dictOf = (name: string): Dict => {
-      if (!n) return { codes: new Int32Array(0), values: [] };
-      const d = dict(col(name), decoded);
-      return { codes: keep(d.codes), values: d.values };
+    // a dictionary's strings stay UTF-8 (copied out of `bytes` with the rest when it is to be dropped)
+    const dict = (d: Data): Dict => {
+      if (!d.dictionary) throw new Error('catalog columns: a dictionary column has no dictionary');
+      const v = d.dictionary.data[0];
+      const bytes = keep(v.values as Uint8Array);
+      return {
+        codes: keep(d.values as Int32Array),
+        values: new Utf8Strings(keep(v.valueOffsets as Int32Array).subarray(0, v.length + 1), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+      };
     };
+    const dictOf = (name: string): Dict => (n ? dict(col(name)) : { codes: new Int32Array(0), values: NO_STRINGS });
     this.releaseDates = dictOf('release_date');
     this.languages = dictOf('original_language');
     this.statuses = dictOf('status');
     this.collectionNames = dictOf('collection_name');
     this.lists = Object.fromEntries(
       LIST_COLUMNS.map((c) => {
-        if (!n) return [c, { offsets: new Int32Array(1), codes: new Int32Array(0), values: [] }];
+        if (!n) return [c, { offsets: new Int32Array(1), codes: new Int32Array(0), values: NO_STRINGS }];
         const d = col(c);
-        const items = dict(d.children[0], decoded);
-        return [c, { offsets: keep(d.valueOffsets as Int32Array), codes: keep(items.codes), values: items.values }];
+        return [c, { offsets: keep(d.valueOffsets as Int32Array), ...dict(d.children[0]) }];
       }),
     ) as Record<ListColumn, Lists>;
     for (let i = 1; i < n; i++) if (this.id[i] <= this.id[i - 1]) throw new Error('catalog columns: ids are not ascending');
@@ -265,10 +228,10 @@ export class MovieColumns {
     return this.textAt('title', row);
   }
   releaseDate(row: number): string {
-    return this.releaseDates.values[this.releaseDates.codes[row]];
+    return this.releaseDates.values.get(this.releaseDates.codes[row]);
   }
   language(row: number): string {
-    return this.languages.values[this.languages.codes[row]];
+    return this.languages.values.get(this.languages.codes[row]);
   }
   runtime(row: number): number | null {
     return isSet(this.runtimeValid, row) ? this.runtimeValues[row] : null;
@@ -281,7 +244,7 @@ export class MovieColumns {
     return isSet(this.collectionValid, row) ? this.collectionIds[row] : -1;
   }
   collectionName(row: number): string {
-    return this.collectionNames.values[this.collectionNames.codes[row]];
+    return this.collectionNames.values.get(this.collectionNames.codes[row]);
   }
 
   /** The names of one list column of a row (a fresh array). */
@@ -291,7 +254,7 @@ export class MovieColumns {
     const to = l.offsets[row + 1];
     if (from === to) return EMPTY as string[];
     const out = new Array<string>(to - from);
-    for (let i = from; i < to; i++) out[i - from] = l.values[l.codes[i]];
+    for (let i = from; i < to; i++) out[i - from] = l.values.get(l.codes[i]);
     return out;
   }
 
@@ -331,7 +294,7 @@ export class MovieColumns {
       voteAverage: this.voteAverage[row],
       voteCount: this.voteCount[row],
       originalLanguage: this.language(row),
-      status: this.statuses.values[this.statuses.codes[row]],
+      status: this.statuses.values.get(this.statuses.codes[row]),
       collection: cid < 0 ? null : { id: cid, name: this.collectionName(row) },
       genres: this.list('genres', row),
       productionCompanies: this.list('production_companies', row),

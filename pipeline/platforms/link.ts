@@ -60,7 +60,7 @@ export async function runLink(ctx: StageContext): Promise<StageResult> {
       const key = normalizeKey(title);
       if (!wanted.has(key)) continue;
       const directors = new Set<string>();
-      for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) directors.add(normalizeKey(crew.values[crew.codes[i]]));
+      for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) directors.add(normalizeKey(crew.values.get(crew.codes[i])));
       const c: Candidate = { id: catalog.id[row], title, year: catalog.releaseYear[row], directors };
       const list = byTitle.get(key);
       if (list) list.push(c);

@@ -3,15 +3,16 @@
 // A person is a normalized name (normalizeKey); the cast and crew dictionaries of the catalog
 // columns map onto persons once per distinct spelling, then every credit is an array lookup.
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
-import { mapInTurns, nextTurn } from '../../pipeline/runtime/turns.js';
+import type { Names } from '../../pipeline/catalog-columns/strings.js';
+import { nextTurn } from '../../pipeline/runtime/turns.js';
 import { keyHash, normalizeKey } from '../normalize/text.js';
 
 export interface PeopleTable {
   /** normalized name -> person */
   persons: PersonIndex;
   /** per person: the name as first credited in cast (actorName) and among directors (directorName), '' when never */
-  actorName: string[];
-  directorName: string[];
+  actorName(p: number): string;
+  directorName(p: number): string;
   /** per person, as an actor: films (those they directed excluded), their total return, how many with a known return, films excluded for being theirs */
   actorFilms: Int32Array;
   actorReturn: Float64Array;
@@ -39,10 +40,15 @@ export class PersonIndex {
   private readonly slots: Int32Array;
   private readonly mask: number;
   private hashes = new Uint32Array(1024);
-  /** per person: its first spelling */
-  private names: string[] = [];
+  /** per person: its first spelling, as a code for `spelling` */
+  private firsts = new Int32Array(1024);
+  private count = 0;
 
-  constructor(capacity: number) {
+  /** @param spelling the name of a spelling code (the catalog's dictionaries: no string is held here) */
+  constructor(
+    capacity: number,
+    private readonly spelling: (code: number) => string,
+  ) {
     let size = 1024;
     while (size < capacity * 2) size *= 2;
     this.slots = new Int32Array(size).fill(-1);
@@ -50,7 +56,7 @@ export class PersonIndex {
   }
 
   get size(): number {
-    return this.names.length;
+    return this.count;
   }
 
   /** The person of a normalized key, or -1. */
@@ -58,20 +64,23 @@ export class PersonIndex {
     return Math.max(-1, this.probe(key, keyHash(key)));
   }
 
-  /** The person of a spelling whose key is `key`, added when new. */
-  add(key: string, spelling: string): number {
+  /** The person of spelling `code`, whose key is `key`, added when new. */
+  add(key: string, code: number): number {
     const h = keyHash(key);
     const found = this.probe(key, h);
     if (found >= 0) return found;
-    if (this.names.length * 2 >= this.slots.length) throw new Error('PersonIndex: more persons than its capacity');
-    const p = this.names.length;
+    if (this.count * 2 >= this.slots.length) throw new Error('PersonIndex: more persons than its capacity');
+    const p = this.count++;
     if (p === this.hashes.length) {
-      const grown = new Uint32Array(p * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+      const hashes = new Uint32Array(p * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const firsts = new Int32Array(p * 2);
+      firsts.set(this.firsts);
+      this.firsts = firsts;
     }
     this.hashes[p] = h;
-    this.names.push(spelling);
+    this.firsts[p] = code;
     this.slots[-found - 1] = p;
     return p;
   }
@@ -81,18 +90,19 @@ export class PersonIndex {
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const p = this.slots[i];
       if (p < 0) return -i - 1;
-      if (this.hashes[p] === h && normalizeKey(this.names[p]) === key) return p;
+      if (this.hashes[p] === h && normalizeKey(this.spelling(this.firsts[p])) === key) return p;
     }
   }
 }
 
 /** Person of each dictionary spelling (-1 for names that normalize to nothing). */
-async function personsOf(values: readonly string[], persons: PersonIndex): Promise<Int32Array> {
+/** Person of each spelling of `values`, whose codes in `persons` start at `base`. */
+async function personsOf(values: Names, base: number, persons: PersonIndex): Promise<Int32Array> {
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     if (i % CHUNK === CHUNK - 1) await nextTurn();
-    const key = normalizeKey(values[i]);
-    out[i] = key ? persons.add(key, values[i]) : -1;
+    const key = normalizeKey(values.get(i));
+    out[i] = key ? persons.add(key, base + i) : -1;
   }
   return out;
 }
@@ -100,9 +110,11 @@ async function personsOf(values: readonly string[], persons: PersonIndex): Promi
 export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number, b: number) => number): Promise<PeopleTable> {
   const cast = movies.lists.cast;
   const crew = movies.lists.directors;
-  const persons = new PersonIndex(cast.values.length + crew.values.length);
-  const castPerson = await personsOf(cast.values, persons);
-  const crewPerson = await personsOf(crew.values, persons);
+  // spelling codes: the cast dictionary's, then the directors' after them
+  const C = cast.values.length;
+  const persons = new PersonIndex(C + crew.values.length, (code) => (code < C ? cast.values.get(code) : crew.values.get(code - C)));
+  const castPerson = await personsOf(cast.values, 0, persons);
+  const crewPerson = await personsOf(crew.values, C, persons);
   const P = persons.size;
   const actorFilms = new Int32Array(P);
   const actorReturn = new Float64Array(P);
@@ -172,11 +184,10 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
     if (p % CHUNK === CHUNK - 1) await nextTurn();
     if (directorCount[p] > 1) directorRows.subarray(directorStart[p], directorStart[p + 1]).sort(byDate);
   }
-  const names = (codes: Int32Array, values: readonly string[]) => mapInTurns(codes.length, (p) => (codes[p] > 0 ? values[codes[p] - 1] : ''), CHUNK);
   return {
     persons,
-    actorName: await names(actorCode, cast.values),
-    directorName: await names(directorCode, crew.values),
+    actorName: (p) => (actorCode[p] > 0 ? cast.values.get(actorCode[p] - 1) : ''),
+    directorName: (p) => (directorCode[p] > 0 ? crew.values.get(directorCode[p] - 1) : ''),
     actorFilms,
     actorReturn,
     actorKnownReturn,
@@ -193,11 +204,11 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
 /** The person of a name asked for as an actor, or -1 when no cast credits it. */
 export function actorOf(t: PeopleTable, name: string): number {
   const p = t.persons.get(normalizeKey(name));
-  return p >= 0 && t.actorName[p] !== '' ? p : -1;
+  return p >= 0 && t.actorName(p) !== '' ? p : -1;
 }
 
 /** The person of a name asked for as a director, or -1 when no film has them as director. */
 export function directorOf(t: PeopleTable, name: string): number {
   const p = t.persons.get(normalizeKey(name));
-  return p >= 0 && t.directorName[p] !== '' ? p : -1;
+  return p >= 0 && t.directorName(p) !== '' ? p : -1;
 }

@@ -19,7 +19,7 @@ export function actor(state: CatalogState, req: { name?: string }) {
   }
   const films = t.actorFilms[p];
   return {
-    name: t.actorName[p],
+    name: t.actorName(p),
     filmCount: films,
     totalReturn: t.actorReturn[p],
     averageReturn: films > 0 ? t.actorReturn[p] / films : 0,
@@ -43,7 +43,7 @@ export function director(state: CatalogState, req: { name?: string }) {
   }
   const films = t.directorRows.subarray(t.directorStart[p], t.directorStart[p + 1]);
   return {
-    name: t.directorName[p],
+    name: t.directorName(p),
     filmCount: films.length,
     totalReturn: t.directorReturn[p],
     films: Array.from(films, (row) => ({

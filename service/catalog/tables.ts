@@ -1,9 +1,10 @@
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
+import { namesAt } from '../../pipeline/catalog-columns/strings.js';
 import { LateSuggester, Suggester, type Suggestions } from '../normalize/fuzzy.js';
 import { CodeNames, isoWeekday } from '../normalize/intl.js';
 import { keyHash, normalizeKey } from '../normalize/text.js';
 import { buildPeopleTable, type PeopleTable } from './people-table.js';
-import { mapInTurns, nextTurn } from '../../pipeline/runtime/turns.js';
+import { nextTurn } from '../../pipeline/runtime/turns.js';
 
 // Tables refer to movies by their row in the catalog's columns (MovieColumns): lists are Int32Arrays
 // of rows, not arrays of objects, so a million-movie catalog stays a few large buffers.
@@ -86,7 +87,7 @@ export class RowOrder {
   /** per release-date dictionary code: its rank among the dates */
   readonly dateRank: Int32Array;
   constructor(private readonly movies: MovieColumns) {
-    const dates = movies.releaseDates.values;
+    const dates = movies.releaseDates.values.toArray();
     const order = dates.map((_, i) => i).sort((a, b) => (dates[a] < dates[b] ? -1 : dates[a] > dates[b] ? 1 : 0));
     this.dateRank = new Int32Array(dates.length);
     order.forEach((code, rank) => (this.dateRank[code] = rank));
@@ -184,7 +185,7 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   const dates = movies.releaseDates;
   const monthOf = new Int8Array(dates.values.length);
   const weekdayOf = new Int8Array(dates.values.length);
-  dates.values.forEach((d, code) => {
+  dates.values.toArray().forEach((d, code) => {
     if (!DATE_RE.test(d)) return;
     monthOf[code] = Number(d.slice(5, 7));
     weekdayOf[code] = isoWeekday(d);
@@ -206,19 +207,14 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   const languageCounts = new Map<string, number>();
   const perLanguage = new Int32Array(movies.languages.values.length);
   for (let row = 0; row < n; row++) perLanguage[movies.languages.codes[row]]++;
-  movies.languages.values.forEach((code, i) => {
+  movies.languages.values.toArray().forEach((code, i) => {
     if (code && perLanguage[i] > 0) languageCounts.set(code, (languageCounts.get(code) ?? 0) + perLanguage[i]);
   });
   const { countryCounts, countryNames, spokenNames } = await regions(movies);
 
   // the most popular spelling of a title is the one shown (the suggester keeps a key's first name)
   const titleSuggester = new LateSuggester(() =>
-    Suggester.build(
-      (function* () {
-        for (const row of byPopularity) yield movies.title(row);
-      })(),
-      (_, i) => movies.popularity[byPopularity[i]],
-    ),
+    Suggester.buildOver(namesAt({ length: n, get: (row) => movies.title(row) }, byPopularity), (_, i) => movies.popularity[byPopularity[i]]),
   );
   const people = await buildPeople(movies, order);
   const lateOnes = [titleSuggester, people.actorSuggester, people.directorSuggester];
@@ -258,7 +254,7 @@ async function regions(movies: MovieColumns) {
   const spokenNames = new Map<string, string[]>();
   const cc = movies.lists.production_country_codes;
   const cn = movies.lists.production_country_names;
-  const upper = cc.values.map((c) => c.toUpperCase());
+  const upper = cc.values.toArray().map((c) => c.toUpperCase());
   const pairs = new Set<number>();
   const seen = new Set<string>();
   for (let row = 0; row < movies.length; row++) {
@@ -274,7 +270,7 @@ async function regions(movies: MovieColumns) {
   }
   for (const p of pairs) {
     const code = upper[Math.floor(p / cn.values.length)];
-    const name = cn.values[p % cn.values.length];
+    const name = cn.values.get(p % cn.values.length);
     const names = countryNames.get(code) ?? [];
     if (name && !names.includes(name)) countryNames.set(code, [...names, name]);
   }
@@ -283,8 +279,8 @@ async function regions(movies: MovieColumns) {
   const spoken = new Set<number>();
   for (let i = 0; i < sc.codes.length; i++) spoken.add(sc.codes[i] * sn.values.length + sn.codes[i]);
   for (const p of spoken) {
-    const code = sc.values[Math.floor(p / sn.values.length)];
-    const name = sn.values[p % sn.values.length];
+    const code = sc.values.get(Math.floor(p / sn.values.length));
+    const name = sn.values.get(p % sn.values.length);
     const names = spokenNames.get(code) ?? [];
     if (/\p{L}/u.test(name) && !names.includes(name)) spokenNames.set(code, [...names, name]);
   }
@@ -299,13 +295,13 @@ async function buildPeople(movies: MovieColumns, order: RowOrder) {
     // persons are distinct keys already: no de-duplication of millions of names
     actorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
-        await mapInTurns(actors.length, (i) => people.actorName[actors[i]]),
+        namesAt({ length: people.persons.size, get: people.actorName }, actors),
         Float64Array.from(actors, (p) => people.actorFilms[p]),
       ),
     ),
     directorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
-        await mapInTurns(directors.length, (i) => people.directorName[directors[i]]),
+        namesAt({ length: people.persons.size, get: people.directorName }, directors),
         Float64Array.from(directors, (p) => people.directorStart[p + 1] - people.directorStart[p]),
       ),
     ),
@@ -319,7 +315,7 @@ async function buildGroups(movies: MovieColumns, order: RowOrder) {
   const byCollectionId = new Map<number, Omit<CollectionStats, 'movies'> & { rows: number[] }>();
   const companies = new Map<string, CompanyStats>();
   const co = movies.lists.production_companies;
-  const companyKeys = co.values.map(normalizeKey);
+  const companyKeys = co.values.toArray().map(normalizeKey);
   const seen = new Set<string>();
   for (let row = 0; row < movies.length; row++) {
     if (row % CHUNK === CHUNK - 1) await nextTurn();
@@ -338,7 +334,7 @@ async function buildGroups(movies: MovieColumns, order: RowOrder) {
       if (!key || seen.has(key)) continue;
       seen.add(key);
       let s = companies.get(key);
-      if (!s) companies.set(key, (s = { name: co.values[co.codes[i]], count: 0, totalRevenue: 0 }));
+      if (!s) companies.set(key, (s = { name: co.values.get(co.codes[i]), count: 0, totalRevenue: 0 }));
       s.count++;
       s.totalRevenue += revenue;
     }

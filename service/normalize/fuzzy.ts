@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { nextTurn } from '../../pipeline/runtime/turns.js';
+import { namesAt, namesOf, type Names } from '../../pipeline/catalog-columns/strings.js';
 import { normalizeKey } from './text.js';
 
 /**
@@ -22,7 +23,7 @@ export interface Suggestions {
 export class Suggester implements Suggestions {
   readonly pendingNote = '';
   /** the names shown; a name's key (normalizeKey) is computed again when it is ranked, not kept */
-  private readonly display: string[];
+  private readonly display: Names;
   private readonly weights: Float64Array;
   private readonly gramCounts: Uint16Array;
   /** trigram code -> [start, end) in `postings` */
@@ -63,10 +64,18 @@ export class Suggester implements Suggestions {
   }
 
   /**
-   * Like build, for names the caller knows to have distinct, non-empty keys (the people table's
+   * Like build, over names read by position and not copied (a catalog's titles, its people), the
+   * first of each key shown.
+   */
+  static async buildOver(names: Names, weight?: (name: string, i: number) => number): Promise<Suggester> {
+    return new Suggester([], undefined, await stepThrough(buildIndexOver(names, weight)));
+  }
+
+  /**
+   * Like buildOver, for names the caller knows to have distinct, non-empty keys (the people table's
    * persons): skips de-duplicating millions of names through a Set of their keys.
    */
-  static async buildDistinct(display: string[], weights: Float64Array): Promise<Suggester> {
+  static async buildDistinct(display: Names, weights: Float64Array): Promise<Suggester> {
     return new Suggester([], undefined, await stepThrough(indexKeys(display, weights)));
   }
 
@@ -108,7 +117,7 @@ export class Suggester implements Suggestions {
     const ranked: { i: number; score: number }[] = [];
     for (let k = 0; k < size; k++) {
       const i = heapIdx[k];
-      const key = normalizeKey(this.display[i]);
+      const key = normalizeKey(this.display.get(i));
       const sim = 1 - distance(q, key) / Math.max(q.length, key.length);
       ranked.push({ i, score: (sim + heapDice[k]) / 2 });
     }
@@ -116,7 +125,7 @@ export class Suggester implements Suggestions {
     const out: string[] = [];
     for (const r of ranked) {
       if (r.score < MIN_SCORE || out.length >= limit) break;
-      out.push(this.display[r.i]);
+      out.push(this.display.get(r.i));
     }
     return out;
   }
@@ -154,7 +163,7 @@ const MIN_SCORE = 0.35;
 const CHUNK = 2048;
 
 interface SuggesterIndex {
-  display: string[];
+  display: Names;
   weights: Float64Array;
   gramCounts: Uint16Array;
   slots: GramSlots;
@@ -178,7 +187,26 @@ function* buildIndex(names: Iterable<string>, weight?: (name: string, i: number)
     if (++k % CHUNK === 0) yield;
   }
   seen.clear();
-  return yield* indexKeys(display, Float64Array.from(w));
+  return yield* indexKeys(namesOf(display), Float64Array.from(w));
+}
+
+/** buildIndex over names read by position: the display keeps positions, not strings. */
+function* buildIndexOver(names: Names, weight?: (name: string, i: number) => number): Generator<void, SuggesterIndex> {
+  const seen = new Set<string>();
+  const kept: number[] = [];
+  const w: number[] = [];
+  for (let k = 0; k < names.length; k++) {
+    const name = names.get(k);
+    const key = normalizeKey(name);
+    if (key.length > 0 && !seen.has(key)) {
+      seen.add(key);
+      kept.push(k);
+      w.push(weight ? weight(name, k) : 0);
+    }
+    if ((k + 1) % CHUNK === 0) yield;
+  }
+  seen.clear();
+  return yield* indexKeys(namesAt(names, Int32Array.from(kept)), Float64Array.from(w));
 }
 
 async function stepThrough<T>(steps: Generator<void, T>): Promise<T> {
@@ -222,7 +250,7 @@ class GramSlots {
 }
 
 /** The trigram index over names with distinct, non-empty keys. */
-function* indexKeys(display: string[], weights: Float64Array): Generator<void, SuggesterIndex> {
+function* indexKeys(display: Names, weights: Float64Array): Generator<void, SuggesterIndex> {
   const n = display.length;
   // Pass 1: how many names hold each trigram. Pass 2 computes each name's key and trigrams again
   // rather than keeping them per name (millions of names at 10^6 movies).
@@ -231,7 +259,7 @@ function* indexKeys(display: string[], weights: Float64Array): Generator<void, S
   const gramCounts = new Uint16Array(n);
   const grams = new Grams();
   for (let i = 0; i < n; i++) {
-    const g = grams.of(normalizeKey(display[i]));
+    const g = grams.of(normalizeKey(display.get(i)));
     gramCounts[i] = Math.min(g, 0xffff);
     for (let j = 0; j < g; j++) {
       const s = slots.add(grams.codes[j]);
@@ -250,7 +278,7 @@ function* indexKeys(display: string[], weights: Float64Array): Generator<void, S
   const fill = offsets.slice(0, slots.size);
   const postings = new Int32Array(offsets[slots.size]);
   for (let i = 0; i < n; i++) {
-    const g = grams.of(normalizeKey(display[i]));
+    const g = grams.of(normalizeKey(display.get(i)));
     for (let j = 0; j < g; j++) postings[fill[slots.get(grams.codes[j])]++] = i;
     if ((i + 1) % CHUNK === 0) yield;
   }

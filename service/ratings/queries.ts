@@ -90,7 +90,7 @@ function filtersOf(req: { genre?: string; yearFrom?: number; yearTo?: number }):
 /** Whether a catalog row passes the filters: the genre by its dictionary codes, the years by the column. */
 function rowFilter(movies: MovieColumns, f: Filters): (row: number) => boolean {
   const g = movies.lists.genres;
-  const wanted = f.genre ? new Set(g.values.flatMap((name, code) => (normalizeKey(name) === f.genre ? [code] : []))) : null;
+  const wanted = f.genre ? new Set(g.values.toArray().flatMap((name, code) => (normalizeKey(name) === f.genre ? [code] : []))) : null;
   return (row) => {
     const year = movies.releaseYear[row];
     if ((f.from && year < f.from) || (f.to && year > f.to)) return false;
@@ -102,7 +102,7 @@ function rowFilter(movies: MovieColumns, f: Filters): (row: number) => boolean {
 
 function checkGenre(state: CatalogState, f: Filters): void {
   if (!f.genre) return;
-  const all = new Set(state.movies.lists.genres.values);
+  const all = new Set(state.movies.lists.genres.values.toArray());
   if (![...all].some((g) => normalizeKey(g) === f.genre)) {
     throw invalidArgument(`no movie has the genre ${JSON.stringify(f.genre)}; genres: ${[...all].sort().join(', ')}`, { reason: 'UNKNOWN_GENRE' });
   }

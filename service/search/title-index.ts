@@ -20,9 +20,10 @@ export interface TitleIndex {
   /** per entry e: its title's words in order, as vocabulary indexes, at entryWords[wordStart[e] .. wordStart[e + 1]) */
   wordStart: Int32Array;
   entryWords: Int32Array;
-  /** every word, sorted, and the entries holding it */
+  /** every word, sorted; word v's entries at postings[postingStart[v] .. postingStart[v + 1]) (one array: not an object per word) */
   vocabulary: string[];
-  postings: Int32Array[];
+  postingStart: Int32Array;
+  postings: Int32Array;
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
@@ -101,8 +102,11 @@ export async function buildTitleIndex(movies: MovieColumns, platforms: PlatformT
   const entryWords = flat.slice(0, used);
   for (let i = 0; i < used; i++) entryWords[i] = rank[entryWords[i]];
   const vocabulary = order.map((id) => words[id]);
-  const postings = order.map((id) => Int32Array.from(lists[id]));
-  return { kind, item, fame, wordStart, entryWords, vocabulary, postings };
+  const postingStart = new Int32Array(words.length + 1);
+  order.forEach((id, r) => (postingStart[r + 1] = postingStart[r] + lists[id].length));
+  const postings = new Int32Array(postingStart[words.length]);
+  order.forEach((id, r) => postings.set(lists[id], postingStart[r]));
+  return { kind, item, fame, wordStart, entryWords, vocabulary, postingStart, postings };
 }
 
 /** Index of the first vocabulary word >= prefix. */
@@ -143,7 +147,8 @@ export function searchTitles(index: TitleIndex, queryWords: string[], limit: num
   const seen = new Set<number>();
   const hits: Hit[] = [];
   for (let v = lowerBound(index.vocabulary, driver); v < index.vocabulary.length && index.vocabulary[v].startsWith(driver); v++) {
-    for (const e of index.postings[v]) {
+    for (let j = index.postingStart[v]; j < index.postingStart[v + 1]; j++) {
+      const e = index.postings[j];
       if (seen.has(e)) continue;
       seen.add(e);
       if (!accept(index.kind[e])) continue;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distance } from 'fastest-levenshtein';
 import { Suggester, trigrams } from '../../service/normalize/fuzzy.js';
+import { namesOf, Utf8Strings } from '../../pipeline/catalog-columns/strings.js';
 import { normalizeKey } from '../../service/normalize/text.js';
 
 const TITLES = ['Toy Story', 'Toy Story 2', 'Toy Story 3', 'The Godfather', 'The Godfather: Part II', 'Amélie', 'Jumanji', 'Heat', 'Hamlet', 'Casino'];
@@ -38,7 +39,7 @@ describe('Suggester', () => {
     const last = Array.from({ length: 7000 }, (_, i) => `${['Sm', 'Ló', 'Ng', 'Öz', 'Kw'][i % 5]}${i.toString(36)}son`);
     const names = first.flatMap((f) => last.map((l) => `${f} ${l}`));
     expect(names.length).toBeGreaterThan(50_000);
-    const big = await Suggester.buildDistinct(names, new Float64Array(names.length));
+    const big = await Suggester.buildDistinct(namesOf(names), new Float64Array(names.length));
     expect(big.size).toBe(names.length);
     for (const q of ['Bjorn Lo2bson', 'emile ng3kson', 'Ингрид Kw1son', 'Hiroshii Oz4ason', 'jose sm2son']) {
       const key = normalizeKey(q);
@@ -47,6 +48,17 @@ describe('Suggester', () => {
       expect(offered.length).toBeGreaterThan(0);
       expect(Math.min(...offered)).toBe(closest);
     }
+  });
+  it('suggests the same over names read by position (UTF-8 bytes, not copied) as over an array', async () => {
+    const names = Array.from({ length: 6000 }, (_, i) => `${['Zoë', 'Ölaf', 'Heat', 'HEAT'][i % 4]} ${i % 1500} ${['Ингрид', 'night'][i % 2]}`);
+    const bytes = Utf8Strings.from(names);
+    expect(bytes.length).toBe(names.length);
+    expect(names.every((n, i) => bytes.get(i) === n)).toBe(true);
+    const weight = (_: string, i: number) => i % 7;
+    const over = await Suggester.buildOver(bytes, weight);
+    const copied = await Suggester.build(names, weight);
+    expect(over.size).toBe(copied.size);
+    for (const q of ['zoe 12 ingrid', 'olaf 7 nigth', 'heat 1499 night', 'Heat 3']) expect(over.suggest(q, 5)).toEqual(copied.suggest(q, 5));
   });
   it('trigrams are padded so short keys have some', () => {
     expect([...trigrams('up')]).toEqual(['  u', ' up', 'up ']);

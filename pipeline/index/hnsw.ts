@@ -272,8 +272,8 @@ async function similarListsInThreads(
   onProgress: (done: number) => void,
 ): Promise<SimilarLists> {
   if (threads > 1 && graphBounds.length - 1 === threads) {
-    // a thread per shard, each holding only its own graph (shard-search.ts)
-    const out = allocSimilarLists(n);
+    // a thread per shard, each holding only its own graph and ranking a share of every block (shard-search.ts)
+    const out = allocSimilarLists(n, true);
     await similarListsByShard(job.dir, graphBounds, p.ef, matrix, dims, features, out, onProgress, job.listBlock);
     return out;
   }

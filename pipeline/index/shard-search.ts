@@ -1,14 +1,15 @@
 // The similar lists' candidate search over a sharded index with one thread per shard: each thread
 // holds only its own shard's graph (at 10^6 movies 0.6 GB, where a thread holding the whole index
 // held 1.2 GB, twice over on two threads) and searches every doc of a block against it, into shared
-// buffers; this thread then merges the shards' hits per doc exactly as ShardedIndex.searchKnn does
-// (by distance, then label) and reranks. Blocks alternate between two buffer slots, so the helpers
-// search block b+1 while this thread reranks block b.
+// buffers. Once every shard has searched a block, each thread takes a share of its docs, merges
+// the shards' hits per doc exactly as ShardedIndex.searchKnn does (by distance, then label) and
+// reranks, into the shared lists. Blocks alternate between two buffer slots, so the threads search
+// block b+1 while they rerank block b, and the rerank is split evenly between them.
 import type hnswlib from 'hnswlib-node';
 import type { Worker } from 'node:worker_threads';
 import { entryUrl, startThread } from '../runtime/entry.js';
 import { nextTurn } from '../runtime/turns.js';
-import type { RerankFeatures } from './rerank.js';
+import { RerankFeatures, type RerankColumns } from './rerank.js';
 import { readShard, releaseGraph } from './sharded.js';
 import { graphCandidates, rankDoc, type SimilarLists } from './similar-lists.js';
 
@@ -32,12 +33,22 @@ export interface ShardSearchTask {
   dims: number;
   /** the embedding matrix on a SharedArrayBuffer (not copied) */
   matrix: Float32Array;
-  /** this shard's buffers (shared) */
-  cand: CandidateBuffers;
+  /** every shard's buffers (shared); this thread writes cands[shard] */
+  cands: CandidateBuffers[];
+  /** the rerank features and the lists, on shared memory */
+  features: RerankColumns;
+  out: SimilarLists;
 }
 
-export type ShardSearchMessage = { from: number; to: number; slot: number } | { stop: true };
-export type ShardSearchReply = { slot: number } | { error: string } | { ready: true };
+/** Docs [from, to) of a block, searched into / ranked from buffer `slot`; `blockFrom`: the block's first doc. */
+export interface BlockPart {
+  from: number;
+  to: number;
+  slot: number;
+  blockFrom: number;
+}
+export type ShardSearchMessage = { search: BlockPart | null; rank: BlockPart | null } | { stop: true };
+export type ShardSearchReply = { done: true } | { error: string } | { ready: true };
 
 export function allocCandidates(n: number, shared: boolean, block = SEARCH_BLOCK): CandidateBuffers {
   const width = graphCandidates(n);
@@ -64,7 +75,44 @@ export function searchBlock(g: Hnsw, shardSize: number, matrix: Float32Array, di
   }
 }
 
-/** A helper thread searching one shard, block by block, on request. */
+/** Scratch arrays of one thread's merges (reused for every doc). */
+export class HitMerger {
+  private readonly hits: [number, number][] = [];
+  private readonly labels: number[] = [];
+  private readonly dists: number[] = [];
+
+  constructor(
+    private readonly cands: CandidateBuffers[],
+    private readonly matrix: Float32Array,
+    private readonly dims: number,
+    private readonly features: RerankFeatures,
+    private readonly out: SimilarLists,
+  ) {}
+
+  /** Merges every shard's hits of docs p.from..p.to (ShardedIndex.searchKnn's merge) and ranks each doc's list. */
+  rank(p: BlockPart): void {
+    const { hits, labels, dists, cands } = this;
+    const width = cands[0].width;
+    for (let i = p.from; i < p.to; i++) {
+      // every shard's hits, by distance then label, the first `width`
+      hits.length = 0;
+      for (const c of cands) {
+        const base = (p.slot * c.block + (i - p.blockFrom)) * width;
+        for (let j = 0; j < width && c.labels[base + j] >= 0; j++) hits.push([c.labels[base + j], c.dists[base + j]]);
+      }
+      hits.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
+      const count = Math.min(width, hits.length);
+      labels.length = dists.length = 0;
+      for (let j = 0; j < count; j++) {
+        labels.push(hits[j][0]);
+        dists.push(hits[j][1]);
+      }
+      rankDoc(i, labels, dists, count, this.matrix, this.dims, this.features, this.out);
+    }
+  }
+}
+
+/** A helper thread searching one shard, block by block, and ranking its share of each block, on request. */
 class ShardSearcher {
   private waiting: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -102,10 +150,10 @@ class ShardSearcher {
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
-  /** Starts a block; the promise settles when it is written. */
-  search(from: number, to: number, slot: number): Promise<void> {
+  /** Searches one block and ranks part of another; the promise settles when both are written. */
+  work(search: BlockPart | null, rank: BlockPart | null): Promise<void> {
     const done = this.next();
-    this.w.postMessage({ from, to, slot } satisfies ShardSearchMessage);
+    this.w.postMessage({ search, rank } satisfies ShardSearchMessage);
     return done;
   }
 
@@ -124,7 +172,8 @@ class ShardSearcher {
 
 /**
  * Fills every doc's similar list with one thread per shard (this one searches shard 0). The lists
- * are the bytes fillSimilarLists gives over the ShardedIndex of the same shards.
+ * are the bytes fillSimilarLists gives over the ShardedIndex of the same shards. `out` and the
+ * features' columns must be on shared memory (allocSimilarLists(n, true), new RerankFeatures(docs, true)).
  */
 export async function similarListsByShard(
   dir: string,
@@ -139,46 +188,39 @@ export async function similarListsByShard(
 ): Promise<void> {
   const n = matrix.length / dims;
   const shards = bounds.length - 1;
-  const cands = Array.from({ length: shards }, (_, s) => allocCandidates(n, s > 0, block));
+  const cands = Array.from({ length: shards }, () => allocCandidates(n, true, block));
   const helpers: ShardSearcher[] = [];
   let mine: Hnsw | null = null;
   try {
-    for (let s = 1; s < shards; s++) helpers.push(await ShardSearcher.start({ dir, shard: s, ef, dims, matrix, cand: cands[s] }));
+    for (let s = 1; s < shards; s++) helpers.push(await ShardSearcher.start({ dir, shard: s, ef, dims, matrix, cands, features: features.columns, out }));
     mine = await readShard(dir, 0, dims, ef);
     const size0 = bounds[1] - bounds[0];
+    const merger = new HitMerger(cands, matrix, dims, features, out);
     const blocks = Math.ceil(n / block);
-    const range = (b: number) => [b * block, Math.min(n, (b + 1) * block)] as const;
-    let pending = helpers.map((h) => h.search(...range(0), 0));
-    searchBlock(mine, size0, matrix, dims, cands[0], ...range(0), 0);
-    const width = cands[0].width;
-    const hits: [number, number][] = [];
-    const labels: number[] = [];
-    const dists: number[] = [];
+    const part = (b: number, slot: number, t = 0, of = 1): BlockPart => {
+      const from = b * block;
+      const to = Math.min(n, from + block);
+      const cut = (k: number) => from + Math.floor(((to - from) * k) / of);
+      return { from: cut(t), to: cut(t + 1), slot, blockFrom: from };
+    };
+    const searchMine = (p: BlockPart) => searchBlock(mine!, size0, matrix, dims, cands[0], p.from, p.to, p.slot);
+    let pending = helpers.map((h) => h.work(part(0, 0), null));
+    searchMine(part(0, 0));
     for (let b = 0; b < blocks; b++) {
       await Promise.all(pending);
+      if (b > 0) onProgress(part(b - 1, 0).to);
+      // every shard has searched block b (slot b % 2): all threads rank a share of it while
+      // searching block b + 1 into the other slot
       const slot = b % 2;
-      const [from, to] = range(b);
-      pending = b + 1 < blocks ? helpers.map((h) => h.search(...range(b + 1), 1 - slot)) : [];
-      for (let i = from; i < to; i++) {
-        // ShardedIndex.searchKnn's merge: every shard's hits, by distance then label, the first `width`
-        hits.length = 0;
-        for (const c of cands) {
-          const base = (slot * c.block + (i - from)) * width;
-          for (let j = 0; j < width && c.labels[base + j] >= 0; j++) hits.push([c.labels[base + j], c.dists[base + j]]);
-        }
-        hits.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
-        const count = Math.min(width, hits.length);
-        labels.length = dists.length = 0;
-        for (let j = 0; j < count; j++) {
-          labels.push(hits[j][0]);
-          dists.push(hits[j][1]);
-        }
-        rankDoc(i, labels, dists, count, matrix, dims, features, out);
-      }
-      onProgress(to);
-      if (b + 1 < blocks) searchBlock(mine, size0, matrix, dims, cands[0], ...range(b + 1), 1 - slot);
+      const next = b + 1 < blocks ? part(b + 1, 1 - slot) : null;
+      const threads = shards;
+      pending = helpers.map((h, k) => h.work(next, part(b, slot, k + 1, threads)));
+      merger.rank(part(b, slot, 0, threads));
+      if (next) searchMine(next);
       await nextTurn();
     }
+    await Promise.all(pending);
+    onProgress(n);
   } finally {
     if (mine) releaseGraph(mine);
     await Promise.all(helpers.map((h) => h.stop()));

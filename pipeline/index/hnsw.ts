@@ -40,7 +40,7 @@ export interface IndexParams {
 }
 
 /**
- * Chosen with `npm run bench:index` on the full-size catalog: 256-d LSA vectors have a high intrinsic
+ * Chosen with `npm run bench:index` on the full-size catalog (then 256-d, now 192-d): LSA vectors have a high intrinsic
  * dimension, where M=16 plateaus near recall@10 0.99 whatever ef; M=24 (3 MB more at 45k movies,
  * same build time) reaches 0.994 at ef=96, which costs ~0.3 ms per query.
  */

@@ -205,6 +205,8 @@ interface GcEvent {
   at: number;
   kind: string;
   pauseMs: number;
+  /** the --trace-gc line */
+  line: string;
 }
 
 class Service {
@@ -244,7 +246,7 @@ class Service {
     this.buf = lines.pop()!;
     for (const l of lines) {
       const g = gcPauseOf(l);
-      if (g) this.gc.push({ at: performance.now(), ...g });
+      if (g) this.gc.push({ at: performance.now(), ...g, line: l.trim() });
     }
   }
 
@@ -394,10 +396,11 @@ async function measureService(
     const gcFrom = svc.gc.length;
     row.load = await h2load(h2, url, body, SECONDS, CONCURRENCY);
     const under = svc.gc.slice(gcFrom);
-    const worst = under.reduce((a, g) => (g.pauseMs > a.pauseMs ? g : a), { pauseMs: 0, kind: '-', at: 0 });
+    const worst = under.reduce((a, g) => (g.pauseMs > a.pauseMs ? g : a), { pauseMs: 0, kind: '-', at: 0, line: '' });
     row.gcMaxUnderLoad = worst.pauseMs;
     row.gcMaxKind = worst.kind;
     console.log(`${n}: TitleScore ${Math.round(row.load.perSec)}/s, p50 ${row.load.p50.toFixed(2)} ms, p99 ${row.load.p99.toFixed(2)} ms, max ${row.load.max.toFixed(1)} ms, failed ${row.load.failed}; longest GC pause ${worst.pauseMs.toFixed(1)} ms (${worst.kind}, ${under.length} GCs)`);
+    if (worst.line) console.log(`${n}:   longest: ${worst.line}`);
 
     // hot swap under load: CURRENT back to the cold version while h2load runs
     const swapSeconds = Math.max(SECONDS, 30);

@@ -35,7 +35,7 @@ export interface CatalogOptions {
 }
 
 export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = {
-  dims: 256,
+  dims: 192,
   minDf: 2,
   maxDfRatio: 0.5,
   maxFeatures: 40_000,
@@ -44,7 +44,7 @@ export const DEFAULT_CATALOG_OPTIONS: CatalogOptions = {
   weights: { text: 1, genre: 0.3, keyword: 0.8, director: 0.4, cast: 0.5, company: 0.3 },
   seed: 42,
   oversample: 16,
-  // one power iteration: at 256 of ~10^4 dimensions the neighbours barely change with more, the fit time does
+  // one power iteration: at 192 of ~10^4 dimensions the neighbours barely change with more, the fit time does
   powerIters: 1,
   maxFitDocs: 100_000,
 };
@@ -72,7 +72,7 @@ interface ParamsJson {
 
 /**
  * The projection stored as int8 with one float scale per term row: a quarter of float32's size in
- * the version and in the service's memory (10 MB instead of 40 at 40k terms x 256 dims). Rounding
+ * the version and in the service's memory (7.5 MB instead of 30 at 40k terms x 192 dims). Rounding
  * moves each entry by at most 1/254 of its row's largest; docs and queries both go through the
  * same rounded values, so they stay comparable.
  */

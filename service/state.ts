@@ -32,9 +32,16 @@ export interface CatalogState {
  * if your part is simply absent from a version, return null and answer FAILED_PRECONDITION in
  * your RPCs. `dispose` runs once no call uses the version any more.
  */
-export interface CatalogExtension<T = unknown> {
+export interface CatalogExtension<T = unknown, P = unknown> {
   name: string;
-  load(loaded: LoadedVersion, state: CatalogState): Promise<T>;
+  /**
+   * Optional work that needs only the version's files (a graph read on a libuv thread), started
+   * before the tables are built so the two overlap; its result is handed to `load`.
+   */
+  prepare?(loaded: LoadedVersion): Promise<P>;
+  /** Frees what `prepare` gave when the load fails before `load` took it. */
+  release?(prepared: P): void;
+  load(loaded: LoadedVersion, state: CatalogState, prepared?: P): Promise<T>;
   dispose?(value: T): void | Promise<void>;
 }
 
@@ -44,7 +51,7 @@ const globalExtensions: CatalogExtension[] = [];
  * Registers an extension for every holder (call at module import time, before the server starts).
  * A ServiceModule can instead list it in `extensions`, which registers it on the server's holder.
  */
-export function registerExtension<T>(ext: CatalogExtension<T>): void {
+export function registerExtension<T, P>(ext: CatalogExtension<T, P>): void {
   if (globalExtensions.some((e) => e.name === ext.name && e !== ext)) {
     throw new Error(`catalog extension "${ext.name}" is already registered`);
   }
@@ -128,7 +135,7 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   }
 
   /** Adds an extension for this holder only; takes effect from the next load. */
-  registerExtension<T>(ext: CatalogExtension<T>): void {
+  registerExtension<T, P>(ext: CatalogExtension<T, P>): void {
     if (this.extensions().some((e) => e.name === ext.name && e !== ext)) {
       throw new Error(`catalog extension "${ext.name}" is already registered`);
     }
@@ -249,6 +256,13 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
   private async buildState(version: string): Promise<CatalogState> {
     const loaded = await loadVersion(this.artifactsDir, version);
     const done: [CatalogExtension, unknown][] = [];
+    const prepared = new Map<CatalogExtension, Promise<unknown>>();
+    for (const e of this.extensions()) {
+      if (!e.prepare) continue;
+      const p = e.prepare(loaded);
+      p.catch(() => undefined); // awaited by load (or released below)
+      prepared.set(e, p);
+    }
     try {
       const ext = new Map<string, unknown>();
       const state: CatalogState = {
@@ -262,7 +276,9 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       };
       for (const e of this.extensions()) {
         const te = performance.now();
-        const value = await e.load(loaded, state);
+        const p = prepared.get(e);
+        prepared.delete(e);
+        const value = await e.load(loaded, state, p ? await p : undefined);
         ext.set(e.name, value);
         done.push([e, value]);
         this.log.info({ version, extension: e.name, ms: Math.round(performance.now() - te) }, 'extension loaded');
@@ -273,6 +289,13 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
     } catch (err) {
       // nothing of a failed load stays open: the extensions built so far, the catalog file
       for (const [e, v] of done) await safeDispose(e, v, this.log);
+      for (const [e, p] of prepared) {
+        try {
+          e.release?.(await p);
+        } catch {
+          // its failure is this load's or already logged
+        }
+      }
       loaded.movies.close();
       throw err;
     }

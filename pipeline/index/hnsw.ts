@@ -311,8 +311,8 @@ export async function readIndexMeta(dir: string): Promise<IndexMeta> {
 export async function loadIndex(dir: string): Promise<{ index: KnnIndex; meta: IndexMeta }> {
   const meta = await readIndexMeta(dir);
   const shards = meta.shards ?? 1;
-  const graphs: Hnsw[] = [];
-  for (let i = 0; i < shards; i++) graphs.push(await readShard(dir, i, meta.dims, meta.searchEf ?? meta.ef));
+  // each read runs on its own libuv thread
+  const graphs = await Promise.all(Array.from({ length: shards }, (_, i) => readShard(dir, i, meta.dims, meta.searchEf ?? meta.ef)));
   const index: KnnIndex = shards === 1 ? graphs[0] : new ShardedIndex(graphs, meta.shardBounds ?? shardBounds(meta.count, shards));
   return { index, meta };
 }

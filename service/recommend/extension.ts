@@ -51,7 +51,12 @@ const REBUILD = 'rebuild it with the current pipeline (npm run pipeline -- --inl
  * The extension, bound to the service's config (model dir, remote policy) for SearchMovies on
  * transformers versions. Loaded transformers models are shared between versions with the same fingerprint.
  */
-export function recommendExtension(config: Config, log: Logger): CatalogExtension<RecommendState> {
+/** The graphs read ahead (null when the version has no index files). */
+type Prepared = Awaited<ReturnType<typeof loadIndex>> | null;
+
+const indexFiles = (dir: string) => [EMBEDDING_FILES.meta, EMBEDDING_FILES.vectors, INDEX_FILES.index, INDEX_FILES.meta].filter((f) => !existsSync(path.join(dir, f)));
+
+export function recommendExtension(config: Config, log: Logger): CatalogExtension<RecommendState, Prepared> {
   const models = new Map<string, Promise<TransformersEmbedder>>();
 
   async function queryEmbedder(dir: string, spec: EmbedderSpec): Promise<QueryEmbedder> {
@@ -90,11 +95,12 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
 
   return {
     name: RECOMMEND_EXTENSION,
-    async load(loaded: LoadedVersion, state: CatalogState): Promise<RecommendState> {
+    // the graphs (1 GB at 10^6 movies) are read by hnswlib on a libuv thread while the tables are built
+    prepare: async (loaded) => (indexFiles(loaded.dir).length === 0 ? loadIndex(loaded.dir) : null),
+    release: (prepared) => prepared && releaseIndex(prepared.index),
+    async load(loaded: LoadedVersion, state: CatalogState, prepared?: Prepared): Promise<RecommendState> {
       const dir = loaded.dir;
-      const missing = [EMBEDDING_FILES.meta, EMBEDDING_FILES.vectors, INDEX_FILES.index, INDEX_FILES.meta].filter(
-        (f) => !existsSync(path.join(dir, f)),
-      );
+      const missing = indexFiles(dir);
       if (missing.length > 0) {
         return {
           kind: 'missing',
@@ -102,8 +108,9 @@ export function recommendExtension(config: Config, log: Logger): CatalogExtensio
         };
       }
       const emb = await readEmbeddingsMeta(dir);
-      const { index, meta } = await loadIndex(dir);
+      const { index, meta } = prepared ?? (await loadIndex(dir));
       if (meta.embedderFingerprint !== emb.embedder.fingerprint || meta.count !== emb.count || meta.dims !== emb.dims) {
+        releaseIndex(index);
         return {
           kind: 'missing',
           message: `catalog version ${loaded.version} has an index that does not match its embeddings: ${REBUILD}`,

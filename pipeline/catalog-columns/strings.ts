@@ -50,11 +50,6 @@ export class Utf8Strings implements Names {
     return Array.from({ length: this.length }, (_, i) => this.get(i));
   }
 
-  /** Bytes held (offsets included). */
-  get byteLength(): number {
-    return this.offsets.byteLength + this.bytes.byteLength;
-  }
-
   private decode(i: number): string {
     return this.bytes.toString('utf8', this.offsets[i], this.offsets[i + 1]);
   }

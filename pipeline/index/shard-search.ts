@@ -213,9 +213,8 @@ export async function similarListsByShard(
       // searching block b + 1 into the other slot
       const slot = b % 2;
       const next = b + 1 < blocks ? part(b + 1, 1 - slot) : null;
-      const threads = shards;
-      pending = helpers.map((h, k) => h.work(next, part(b, slot, k + 1, threads)));
-      merger.rank(part(b, slot, 0, threads));
+      pending = helpers.map((h, k) => h.work(next, part(b, slot, k + 1, shards)));
+      merger.rank(part(b, slot, 0, shards));
       if (next) searchMine(next);
       await nextTurn();
     }

@@ -39,16 +39,21 @@ const CHUNK = 8192;
 export class PersonIndex {
   private readonly slots: Int32Array;
   private readonly mask: number;
-  private hashes = new Uint32Array(1024);
-  /** per person: its first spelling, as a code for `spelling` */
-  private firsts = new Int32Array(1024);
+  /** per person (at most one per spelling, so `capacity` of them): its key's hash and first spelling's code */
+  private readonly hashes: Uint32Array;
+  private readonly firsts: Int32Array;
   private count = 0;
 
-  /** @param spelling the name of a spelling code (the catalog's dictionaries: no string is held here) */
+  /**
+   * @param capacity how many spellings there are
+   * @param spelling the name of a spelling code (the catalog's dictionaries: no string is held here)
+   */
   constructor(
     capacity: number,
     private readonly spelling: (code: number) => string,
   ) {
+    this.hashes = new Uint32Array(capacity);
+    this.firsts = new Int32Array(capacity);
     let size = 1024;
     while (size < capacity * 2) size *= 2;
     this.slots = new Int32Array(size).fill(-1);
@@ -69,16 +74,8 @@ export class PersonIndex {
     const h = keyHash(key);
     const found = this.probe(key, h);
     if (found >= 0) return found;
-    if (this.count * 2 >= this.slots.length) throw new Error('PersonIndex: more persons than its capacity');
+    if (this.count === this.hashes.length) throw new Error('PersonIndex: more persons than its capacity');
     const p = this.count++;
-    if (p === this.hashes.length) {
-      const hashes = new Uint32Array(p * 2);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
-      const firsts = new Int32Array(p * 2);
-      firsts.set(this.firsts);
-      this.firsts = firsts;
-    }
     this.hashes[p] = h;
     this.firsts[p] = code;
     this.slots[-found - 1] = p;

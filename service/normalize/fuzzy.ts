@@ -182,22 +182,8 @@ interface SuggesterIndex {
 }
 
 /** Builds the index in steps (a `yield` every CHUNK names) so a caller may interleave other work. */
-function* buildIndex(names: Iterable<string>, weight?: (name: string, i: number) => number): Generator<void, SuggesterIndex> {
-  const seen = new Set<string>();
-  const display: string[] = [];
-  const w: number[] = [];
-  let k = 0;
-  for (const name of names) {
-    const key = normalizeKey(name);
-    if (key.length > 0 && !seen.has(key)) {
-      seen.add(key);
-      display.push(name);
-      w.push(weight ? weight(name, k) : 0);
-    }
-    if (++k % CHUNK === 0) yield;
-  }
-  seen.clear();
-  return yield* indexKeys(namesOf(display), Float64Array.from(w));
+function buildIndex(names: Iterable<string>, weight?: (name: string, i: number) => number): Generator<void, SuggesterIndex> {
+  return buildIndexOver(namesOf([...names]), weight);
 }
 
 /** buildIndex over names read by position: the display keeps positions, not strings. */

@@ -47,15 +47,16 @@ export type RecommendState = RecommendReady | RecommendMissing;
 
 const REBUILD = 'rebuild it with the current pipeline (npm run pipeline -- --inline) to get recommendations';
 
+/** The graphs read ahead (null when the version has no index files). */
+type Prepared = Awaited<ReturnType<typeof loadIndex>> | null;
+
+/** The files an index needs that `dir` lacks. */
+const indexFiles = (dir: string) => [EMBEDDING_FILES.meta, EMBEDDING_FILES.vectors, INDEX_FILES.index, INDEX_FILES.meta].filter((f) => !existsSync(path.join(dir, f)));
+
 /**
  * The extension, bound to the service's config (model dir, remote policy) for SearchMovies on
  * transformers versions. Loaded transformers models are shared between versions with the same fingerprint.
  */
-/** The graphs read ahead (null when the version has no index files). */
-type Prepared = Awaited<ReturnType<typeof loadIndex>> | null;
-
-const indexFiles = (dir: string) => [EMBEDDING_FILES.meta, EMBEDDING_FILES.vectors, INDEX_FILES.index, INDEX_FILES.meta].filter((f) => !existsSync(path.join(dir, f)));
-
 export function recommendExtension(config: Config, log: Logger): CatalogExtension<RecommendState, Prepared> {
   const models = new Map<string, Promise<TransformersEmbedder>>();
 

@@ -2,6 +2,8 @@
 // dictionaries hold 3.6 million names: as JS strings they were hundreds of MB of heap objects that
 // every full collection walks, for names a call shows a handful of.
 
+import { keyHash, normalizeKey, plainKeyHash, samePlainKey } from '../normalize.js';
+
 /** A list of strings read by position (an array of them, or bytes decoded on demand). */
 export interface Names {
   readonly length: number;
@@ -43,6 +45,24 @@ export class Utf8Strings implements Names {
 
   get(i: number): string {
     return this.decoded ? this.decoded[i] : this.decode(i);
+  }
+
+  /** keyHash(normalizeKey(get(i))), from the bytes when they are plain ASCII (no string made); -1 when the key is empty. */
+  keyHashAt(i: number): number {
+    const h = plainKeyHash(this.bytes, this.offsets[i], this.offsets[i + 1]);
+    if (h >= 0) return h;
+    const key = normalizeKey(this.get(i));
+    return key ? keyHash(key) : -1;
+  }
+
+  /** Whether string i of these and string j of `other` have the same normalizeKey. */
+  sameKey(i: number, other: Utf8Strings, j: number): boolean {
+    const af = this.offsets[i];
+    const at = this.offsets[i + 1];
+    const bf = other.offsets[j];
+    const bt = other.offsets[j + 1];
+    if (plainKeyHash(this.bytes, af, at) >= 0 && plainKeyHash(other.bytes, bf, bt) >= 0) return samePlainKey(this.bytes, af, at, other.bytes, bf, bt);
+    return normalizeKey(this.get(i)) === normalizeKey(other.get(j));
   }
 
   /** Every string, as a fresh array (for the small dictionaries). */

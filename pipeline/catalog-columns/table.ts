@@ -8,6 +8,7 @@ import { nextTurn } from '../runtime/turns.js';
 import type { Movie } from '../types.js';
 import { COLUMNS, LIST_COLUMNS, TEXT_COLUMNS, type ListColumn } from './schema.js';
 import { Utf8Strings } from './strings.js';
+import { keyHash, normalizeKey, plainKeyHash } from '../normalize.js';
 
 interface Text {
   offsets: Int32Array;
@@ -226,6 +227,12 @@ export class MovieColumns {
 
   title(row: number): string {
     return this.textAt('title', row);
+  }
+  /** keyHash(normalizeKey(title(row))), from the title's bytes when they are plain ASCII (no string made). */
+  titleKeyHash(row: number): number {
+    const t = this.texts.title;
+    const h = 'bytes' in t ? plainKeyHash(t.bytes, t.offsets[row], t.offsets[row + 1]) : -1;
+    return h >= 0 ? h : keyHash(normalizeKey(this.title(row)));
   }
   releaseDate(row: number): string {
     return this.releaseDates.values.get(this.releaseDates.codes[row]);

@@ -3,7 +3,7 @@
 // A person is a normalized name (normalizeKey); the cast and crew dictionaries of the catalog
 // columns map onto persons once per distinct spelling, then every credit is an array lookup.
 import type { MovieColumns } from '../../pipeline/catalog-columns/table.js';
-import type { Names } from '../../pipeline/catalog-columns/strings.js';
+import type { Utf8Strings } from '../../pipeline/catalog-columns/strings.js';
 import { nextTurn } from '../../pipeline/runtime/turns.js';
 import { keyHash, normalizeKey } from '../normalize/text.js';
 
@@ -33,8 +33,9 @@ const CHUNK = 8192;
 /**
  * Normalized name -> person, as open addressing over typed arrays: a Map here held millions of
  * entries and key strings (hundreds of MB at 10^6 movies, and most of the time of a load). A slot
- * holds a person; a person's key is not kept but computed again from its first spelling when a
- * probe meets its hash, so equal hashes of different keys are told apart.
+ * holds a person; a person's key is not kept but compared through its first spelling when a probe
+ * meets its hash, so equal hashes of different keys are told apart. Spellings are codes into two
+ * dictionaries (the cast's, then the directors' after them), hashed from their UTF-8 bytes.
  */
 export class PersonIndex {
   private readonly slots: Int32Array;
@@ -44,14 +45,11 @@ export class PersonIndex {
   private readonly firsts: Int32Array;
   private count = 0;
 
-  /**
-   * @param capacity how many spellings there are
-   * @param spelling the name of a spelling code (the catalog's dictionaries: no string is held here)
-   */
   constructor(
-    capacity: number,
-    private readonly spelling: (code: number) => string,
+    private readonly first: Utf8Strings,
+    private readonly second: Utf8Strings,
   ) {
+    const capacity = first.length + second.length;
     this.hashes = new Uint32Array(capacity);
     this.firsts = new Int32Array(capacity);
     let size = 1024;
@@ -66,40 +64,49 @@ export class PersonIndex {
 
   /** The person of a normalized key, or -1. */
   get(key: string): number {
-    return Math.max(-1, this.probe(key, keyHash(key)));
+    const h = keyHash(key);
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const p = this.slots[i];
+      if (p < 0) return -1;
+      if (this.hashes[p] === h && normalizeKey(this.spelling(this.firsts[p])) === key) return p;
+    }
   }
 
-  /** The person of spelling `code`, whose key is `key`, added when new. */
-  add(key: string, code: number): number {
-    const h = keyHash(key);
-    const found = this.probe(key, h);
-    if (found >= 0) return found;
+  /** The person of spelling `code` (added when new), or -1 when its name normalizes to nothing. */
+  add(code: number): number {
+    const inFirst = code < this.first.length;
+    const dict = inFirst ? this.first : this.second;
+    const at = inFirst ? code : code - this.first.length;
+    const h = dict.keyHashAt(at);
+    if (h < 0) return -1;
+    let i = h & this.mask;
+    for (; ; i = (i + 1) & this.mask) {
+      const p = this.slots[i];
+      if (p < 0) break;
+      if (this.hashes[p] !== h) continue;
+      const f = this.firsts[p];
+      const same = f < this.first.length ? this.first.sameKey(f, dict, at) : this.second.sameKey(f - this.first.length, dict, at);
+      if (same) return p;
+    }
     if (this.count === this.hashes.length) throw new Error('PersonIndex: more persons than its capacity');
     const p = this.count++;
     this.hashes[p] = h;
     this.firsts[p] = code;
-    this.slots[-found - 1] = p;
+    this.slots[i] = p;
     return p;
   }
 
-  /** The person of the key, or -(free slot + 1) where it would go. */
-  private probe(key: string, h: number): number {
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const p = this.slots[i];
-      if (p < 0) return -i - 1;
-      if (this.hashes[p] === h && normalizeKey(this.spelling(this.firsts[p])) === key) return p;
-    }
+  private spelling(code: number): string {
+    return code < this.first.length ? this.first.get(code) : this.second.get(code - this.first.length);
   }
 }
 
-/** Person of each dictionary spelling (-1 for names that normalize to nothing). */
-/** Person of each spelling of `values`, whose codes in `persons` start at `base`. */
-async function personsOf(values: Names, base: number, persons: PersonIndex): Promise<Int32Array> {
-  const out = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
+/** Person of each spelling of one dictionary, whose codes in `persons` start at `base` (-1 for names that normalize to nothing). */
+async function personsOf(length: number, base: number, persons: PersonIndex): Promise<Int32Array> {
+  const out = new Int32Array(length);
+  for (let i = 0; i < length; i++) {
     if (i % CHUNK === CHUNK - 1) await nextTurn();
-    const key = normalizeKey(values.get(i));
-    out[i] = key ? persons.add(key, base + i) : -1;
+    out[i] = persons.add(base + i);
   }
   return out;
 }
@@ -109,9 +116,9 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   const crew = movies.lists.directors;
   // spelling codes: the cast dictionary's, then the directors' after them
   const C = cast.values.length;
-  const persons = new PersonIndex(C + crew.values.length, (code) => (code < C ? cast.values.get(code) : crew.values.get(code - C)));
-  const castPerson = await personsOf(cast.values, 0, persons);
-  const crewPerson = await personsOf(crew.values, C, persons);
+  const persons = new PersonIndex(cast.values, crew.values);
+  const castPerson = await personsOf(C, 0, persons);
+  const crewPerson = await personsOf(crew.values.length, C, persons);
   const P = persons.size;
   const actorFilms = new Int32Array(P);
   const actorReturn = new Float64Array(P);
@@ -122,38 +129,43 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   // first credit of each person, as a dictionary code (+1; 0 = never)
   const actorCode = new Int32Array(P);
   const directorCode = new Int32Array(P);
-  const actorsInOrder: number[] = [];
-  const directorsInOrder: number[] = [];
-  // per person: the last row (+1) it was counted in, as actor / as director (a credit repeated in one film counts once)
-  const seenAsActor = new Int32Array(P);
-  const seenAsDirector = new Int32Array(P);
+  const actorsInOrder = new Int32Array(P);
+  const directorsInOrder = new Int32Array(P);
+  let actors = 0;
+  let directors = 0;
+  // a credit repeated in one film counts once: compared with the row's earlier credits (a few,
+  // already in cache) rather than stamped in a per-person array (a cache miss per credit)
+  const repeats = (persons: Int32Array, codes: Int32Array, from: number, i: number, p: number): boolean => {
+    for (let j = from; j < i; j++) if (persons[codes[j]] === p) return true;
+    return false;
+  };
   let moviesWithCredits = 0;
   const n = movies.length;
   for (let row = 0; row < n; row++) {
     if (row % CHUNK === CHUNK - 1) await nextTurn();
     if (movies.hasCredits(row)) moviesWithCredits++;
     const ret = movies.returnRatio[row];
-    const stamp = row + 1;
-    for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) {
+    const crewFrom = crew.offsets[row];
+    const crewTo = crew.offsets[row + 1];
+    for (let i = crewFrom; i < crewTo; i++) {
       const p = crewPerson[crew.codes[i]];
-      if (p < 0 || seenAsDirector[p] === stamp) continue;
-      seenAsDirector[p] = stamp;
+      if (p < 0 || repeats(crewPerson, crew.codes, crewFrom, i, p)) continue;
       if (directorCode[p] === 0) {
         directorCode[p] = crew.codes[i] + 1;
-        directorsInOrder.push(p);
+        directorsInOrder[directors++] = p;
       }
       directorCount[p]++;
       directorReturn[p] += ret;
     }
-    for (let i = cast.offsets[row]; i < cast.offsets[row + 1]; i++) {
+    const castFrom = cast.offsets[row];
+    for (let i = castFrom; i < cast.offsets[row + 1]; i++) {
       const p = castPerson[cast.codes[i]];
-      if (p < 0 || seenAsActor[p] === stamp) continue;
-      seenAsActor[p] = stamp;
+      if (p < 0 || repeats(castPerson, cast.codes, castFrom, i, p)) continue;
       if (actorCode[p] === 0) {
         actorCode[p] = cast.codes[i] + 1;
-        actorsInOrder.push(p);
+        actorsInOrder[actors++] = p;
       }
-      if (seenAsDirector[p] === stamp) {
+      if (repeats(crewPerson, crew.codes, crewFrom, crewTo, p)) {
         actorDirectedExcluded[p]++;
         continue;
       }
@@ -167,14 +179,12 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   for (let p = 0; p < P; p++) directorStart[p + 1] = directorStart[p] + directorCount[p];
   const fill = directorStart.slice(0, P);
   const directorRows = new Int32Array(directorStart[P]);
-  seenAsDirector.fill(0);
   for (let row = 0; row < n; row++) {
     if (row % CHUNK === CHUNK - 1) await nextTurn();
-    for (let i = crew.offsets[row]; i < crew.offsets[row + 1]; i++) {
+    const from = crew.offsets[row];
+    for (let i = from; i < crew.offsets[row + 1]; i++) {
       const p = crewPerson[crew.codes[i]];
-      if (p < 0 || seenAsDirector[p] === row + 1) continue;
-      seenAsDirector[p] = row + 1;
-      directorRows[fill[p]++] = row;
+      if (p >= 0 && !repeats(crewPerson, crew.codes, from, i, p)) directorRows[fill[p]++] = row;
     }
   }
   for (let p = 0; p < P; p++) {
@@ -192,8 +202,8 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
     directorStart,
     directorRows,
     directorReturn,
-    actorsInOrder: Int32Array.from(actorsInOrder),
-    directorsInOrder: Int32Array.from(directorsInOrder),
+    actorsInOrder: actorsInOrder.slice(0, actors),
+    directorsInOrder: directorsInOrder.slice(0, directors),
     moviesWithCredits,
   };
 }

@@ -171,7 +171,7 @@ export async function buildTables(movies: MovieColumns, opts: TableOptions = {})
   const hashes = new Uint32Array(n);
   for (let row = 0; row < n; row++) {
     if (row % CHUNK === CHUNK - 1) await nextTurn();
-    hashes[row] = keyHash(normalizeKey(movies.title(row)));
+    hashes[row] = movies.titleKeyHash(row);
   }
   const titleRows = allRows(n);
   await sortRowsYielding(titleRows, (a, b) => hashes[a] - hashes[b] || order.byDate(a, b));

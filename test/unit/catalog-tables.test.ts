@@ -3,6 +3,7 @@ import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js
 import { MovieColumns } from '../../pipeline/catalog-columns/table.js';
 import { actorOf, directorOf, PersonIndex } from '../../service/catalog/people-table.js';
 import { keyHash } from '../../service/normalize/text.js';
+import { Utf8Strings } from '../../pipeline/catalog-columns/strings.js';
 import { buildTables } from '../../service/catalog/tables.js';
 import { bareMovie } from '../helpers/movie.js';
 
@@ -55,15 +56,15 @@ describe('catalog tables', () => {
       if (other) pair = [other, key];
       else seen.set(keyHash(key), key);
     }
-    // spellings by code, as the catalog's dictionaries give them
-    const spellings = [pair[0].toUpperCase(), pair[1], `  ${pair[1]}`];
-    const index = new PersonIndex(4, (code) => spellings[code]);
-    const a = index.add(pair[0], 0);
-    const b = index.add(pair[1], 1);
+    // spellings by code, as the catalog's dictionaries give them: the cast's, then the directors'
+    const index = new PersonIndex(Utf8Strings.from([pair[0].toUpperCase(), pair[1]]), Utf8Strings.from([`  ${pair[1]}`, ' ']));
+    const a = index.add(0);
+    const b = index.add(1);
     expect(a).not.toBe(b);
     expect(index.get(pair[0])).toBe(a);
     expect(index.get(pair[1])).toBe(b);
-    expect(index.add(pair[1], 2)).toBe(b);
+    expect(index.add(2)).toBe(b);
+    expect(index.add(3)).toBe(-1);
     expect(index.get('person none')).toBe(-1);
     expect(index.size).toBe(2);
   });

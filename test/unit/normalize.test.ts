@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CodeNames, isoWeekday, MONTHS, WEEKDAYS } from '../../service/normalize/intl.js';
 import { normalizeKeyFully } from '../../pipeline/normalize.js';
-import { normalizeKey } from '../../service/normalize/text.js';
+import { keyHash, normalizeKey } from '../../service/normalize/text.js';
+import { Utf8Strings } from '../../pipeline/catalog-columns/strings.js';
 
 // Independent expectations, written by hand (the tables under test come from Intl).
 const ES_MONTHS = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
@@ -39,6 +40,31 @@ describe('normalizeKey', () => {
       expect(normalizeKey(s)).toBe(normalizeKeyFully(s));
     }
     expect(ascii).toBeGreaterThan(1000);
+  });
+  it("hashes and compares UTF-8 bytes as keyHash and normalizeKey do the strings (Utf8Strings.keyHashAt, sameKey)", () => {
+    const alphabet = ['a', 'A', 'z', 'Z', '@', '`', '[', '{', '7', ' ', ' ', '  ', '\t', 'é', 'É', '\u00a0', '~', '\x7f'];
+    let seed = 777;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const texts = Array.from({ length: 4000 }, () => {
+      let s = '';
+      const len = Math.floor(next() * 6);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+      return s;
+    });
+    const dict = Utf8Strings.from(texts);
+    let plain = 0;
+    let same = 0;
+    texts.forEach((t, i) => {
+      const key = normalizeKey(t);
+      expect(dict.keyHashAt(i)).toBe(key ? keyHash(key) : -1);
+      if (/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(t)) plain++;
+      const j = Math.floor(next() * texts.length);
+      const equal = normalizeKey(texts[j]) === key;
+      expect(dict.sameKey(i, dict, j)).toBe(equal);
+      if (equal) same++;
+    });
+    expect(plain).toBeGreaterThan(500);
+    expect(same).toBeGreaterThan(50);
   });
 });
 

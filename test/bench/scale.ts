@@ -20,6 +20,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PROJECT_ROOT } from '../../pipeline/config.js';
 import type { Manifest } from '../../pipeline/types.js';
 import { loadProtos } from '../../service/proto.js';
+import { SERVICE_NODE_FLAGS } from '../../service/gc-tuning.js';
 import { ensureH2load, grpcFrame, h2load, type LoadResult } from './h2load.js';
 import { gcPauseOf } from './trace-gc.js';
 import { readEmbeddings } from '../../pipeline/embed/matrix.js';
@@ -220,7 +221,7 @@ class Service {
   async start(artifacts: string): Promise<{ servingMs: number; rss: number }> {
     this.port = await freePort();
     const t0 = performance.now();
-    this.proc = spawn(process.execPath, ['--trace-gc', 'dist/service/main.js'], {
+    this.proc = spawn(process.execPath, ['--trace-gc', ...SERVICE_NODE_FLAGS, 'dist/service/main.js'], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, MARQUEE_ARTIFACTS_DIR: artifacts, MARQUEE_GRPC_ADDR: `127.0.0.1:${this.port}`, MARQUEE_HTTP_ADDR: 'off', LOG_LEVEL: values['log-level'] },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -52,4 +52,4 @@ VOLUME ["/data/artifacts"]
 EXPOSE 50051 8080 9464
 # node directly (not npm) so SIGTERM reaches the process: the service drains in-flight calls, the
 # workers let their active job finish
-CMD ["node", "--max-semi-space-size=2", "dist/service/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--expose-gc", "dist/service/main.js"]

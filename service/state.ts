@@ -6,6 +6,7 @@ import type { Logger } from '../pipeline/log.js';
 import type { MovieColumns } from '../pipeline/catalog-columns/table.js';
 import type { Manifest } from '../pipeline/types.js';
 import { buildTables, type CatalogTables } from './catalog/tables.js';
+import { collectBeforeServing } from './gc-tuning.js';
 import { unavailable } from './errors.js';
 
 /**
@@ -224,6 +225,10 @@ export class CatalogHolder extends EventEmitter<HolderEvents> {
       this.lastCost = { movies: state.movies.length, heapBytes: Math.max(0, process.memoryUsage().heapUsed - heapBefore) };
     };
     measureCost();
+    if (!this.current) {
+      const ms = collectBeforeServing();
+      if (ms !== null) this.log.info({ version, ms: Math.round(ms) }, 'first load: full collection before serving');
+    }
     const previous = this.current;
     this.slots.set(state, { inflight: 0, retired: false, disposed: false });
     this.current = state; // the swap: one reference assignment

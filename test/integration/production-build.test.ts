@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../../pipeline/config.js';
 import { bufCurl, parseBufJson } from '../helpers/buf-curl.js';
 import { realArtifacts } from '../helpers/real-artifacts.js';
 import { runToEnd, spawnCompiled, testEnv, type SpawnedProcess, type TestEnv } from './workers-harness.js';
+import { SERVICE_NODE_FLAGS } from '../../service/gc-tuning.js';
 
 const DIST = path.join(PROJECT_ROOT, 'dist');
 let env: TestEnv;
@@ -66,16 +67,21 @@ describe('the compiled build', () => {
     expect(workers.output()).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|Cannot find module/);
   });
 
-  it('serves gRPC and HTTP/JSON from node dist/service/main.js', async () => {
+  it('serves gRPC and HTTP/JSON from node dist/service/main.js, started with the serving node flags as the Dockerfile does', async () => {
     const artifacts = await realArtifacts();
     const service = await spawnCompiled(
       'dist/service/main.js',
       ['--artifacts', artifacts, '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0'],
       { ...process.env, LOG_LEVEL: 'info' },
       /"msg":"catalog version loaded"/,
+      60_000,
+      SERVICE_NODE_FLAGS,
     );
     procs.push(service);
     const lines = service.output().split('\n').filter((l) => l.startsWith('{'));
+    // the flags reached the process: no warning about them, and the first load was collected before serving
+    expect(service.output()).not.toMatch(/started without the node flags/);
+    expect(lines.map((l) => JSON.parse(l) as { msg: string }).some((l) => l.msg === 'first load: full collection before serving')).toBe(true);
     const grpcPort = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'listening')!.port as number;
     const httpAddr = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'HTTP listening')!.addr as string;
     const viaGrpc = parseBufJson(await bufCurl(['-d', '{"title":"Heat"}', `http://127.0.0.1:${grpcPort}/marquee.v1.CatalogService/TitleScore`]));

@@ -108,8 +108,15 @@ export function spawnTsx(script: string, args: string[], env: NodeJS.ProcessEnv,
 }
 
 /** Spawns the compiled build as production runs it: `node dist/<script>.js ...args`, no TypeScript loader. */
-export function spawnCompiled(script: string, args: string[], env: NodeJS.ProcessEnv, readyLine: RegExp, timeoutMs = 60_000): Promise<SpawnedProcess> {
-  return spawnNode([script], args, env, readyLine, timeoutMs);
+export function spawnCompiled(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyLine: RegExp,
+  timeoutMs = 60_000,
+  nodeFlags: readonly string[] = [],
+): Promise<SpawnedProcess> {
+  return spawnNode([...nodeFlags, script], args, env, readyLine, timeoutMs);
 }
 
 async function spawnNode(

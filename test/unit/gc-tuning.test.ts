@@ -61,7 +61,8 @@ describe('the serving node flags (SERVICE_NODE_FLAGS)', () => {
     expect(missingServiceFlags([], '')).toEqual([...SERVICE_NODE_FLAGS]);
     expect(missingServiceFlags([...SERVICE_NODE_FLAGS], '')).toEqual([]);
     expect(missingServiceFlags(['--trace-gc'], SERVICE_NODE_FLAGS.join(' '))).toEqual([]);
-    expect(missingServiceFlags(['--max_semi_space_size=8'], '')).toEqual([]);
+    expect(missingServiceFlags(['--max_semi_space_size=8', '--expose_gc'], '')).toEqual([]);
+    expect(missingServiceFlags(['--max-semi-space-size=2'], '')).toEqual(SERVICE_NODE_FLAGS.filter((f) => !f.startsWith('--max-semi-space-size')));
     expect(missingServiceFlags(['--max-old-space-size=2'], '--inspect')).toEqual([...SERVICE_NODE_FLAGS]);
   });
 

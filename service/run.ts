@@ -69,13 +69,6 @@ export function parseServiceArgs(argv = process.argv.slice(2)): ServiceArgs {
 /** Serves until SIGTERM/SIGINT, then shuts down gracefully (in-flight calls finish, up to 10 s). */
 export async function serve(args: ServiceArgs, log: Logger = createLogger('service', args.config.logLevel)): Promise<RunningServer> {
   applyGcGrowing(args.gcGrowingPercent);
-  const missing = missingServiceFlags();
-  if (missing.length > 0) {
-    log.warn(
-      { missing },
-      `started without the node flags ${missing.join(' ')} (npm start and the Dockerfile pass them): p99 latency under load is 2-3 times longer without; start as node ${missing.join(' ')} dist/service/main.js`,
-    );
-  }
   const running = await startServer({
     config: args.config,
     log,
@@ -83,6 +76,14 @@ export async function serve(args: ServiceArgs, log: Logger = createLogger('servi
     security: args.security,
     http: args.config.httpAddr ? { addr: args.config.httpAddr } : false,
   });
+  // after a successful start: a start-up error stays one line
+  const missing = missingServiceFlags();
+  if (missing.length > 0) {
+    log.warn(
+      { missing },
+      `started without the node flags ${missing.join(' ')} (npm start and the Dockerfile pass them): p99 latency under load is 2-3 times longer without; start as node ${missing.join(' ')} dist/service/main.js`,
+    );
+  }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

@@ -18,10 +18,9 @@ export interface PeopleTable {
   actorReturn: Float64Array;
   actorKnownReturn: Int32Array;
   actorDirectedExcluded: Int32Array;
-  /** per person: the rows they directed, oldest first, at directorRows[directorStart[p] .. directorStart[p + 1]) */
-  directorStart: Int32Array;
-  directorRows: Int32Array;
-  directorReturn: Float64Array;
+  /** per person: the rows they directed, oldest first (empty when none), and their total return */
+  directedRows(p: number): Int32Array;
+  directorReturn(p: number): number;
   /** persons in the order first credited in cast / as director (the suggesters' order) */
   actorsInOrder: Int32Array;
   directorsInOrder: Int32Array;
@@ -53,7 +52,8 @@ export class PersonIndex {
     this.hashes = new Uint32Array(capacity);
     this.firsts = new Int32Array(capacity);
     let size = 1024;
-    while (size < capacity * 2) size *= 2;
+    // load factor at most 2/3 even if every spelling were its own person (about 0.46 at 10^6 movies)
+    while (size < capacity * 1.5) size *= 2;
     this.slots = new Int32Array(size).fill(-1);
     this.mask = size - 1;
   }
@@ -124,14 +124,20 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   const actorReturn = new Float64Array(P);
   const actorKnownReturn = new Int32Array(P);
   const actorDirectedExcluded = new Int32Array(P);
-  const directorCount = new Int32Array(P);
-  const directorReturn = new Float64Array(P);
-  // first credit of each person, as a dictionary code (+1; 0 = never)
+  // first credit of each person in cast, as a dictionary code (+1; 0 = never)
   const actorCode = new Int32Array(P);
-  const directorCode = new Int32Array(P);
   const actorsInOrder = new Int32Array(P);
-  const directorsInOrder = new Int32Array(P);
   let actors = 0;
+  // Directors are a few of the persons (0.3 of 3.9 million at 10^6 movies): their fields are
+  // indexed by director, numbered in the order first credited, each person holding its number
+  // (+1; 0 = never directed). A director has a crew spelling of their own, so there are at most
+  // as many as crew spellings.
+  const directorOfPerson = new Int32Array(P);
+  const D = crew.values.length;
+  const directorPerson = new Int32Array(D);
+  const directorCode = new Int32Array(D);
+  const directorCount = new Int32Array(D);
+  const directorReturn = new Float64Array(D);
   let directors = 0;
   // a credit repeated in one film counts once: compared with the row's earlier credits (a few,
   // already in cache) rather than stamped in a per-person array (a cache miss per credit)
@@ -150,12 +156,14 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
     for (let i = crewFrom; i < crewTo; i++) {
       const p = crewPerson[crew.codes[i]];
       if (p < 0 || repeats(crewPerson, crew.codes, crewFrom, i, p)) continue;
-      if (directorCode[p] === 0) {
-        directorCode[p] = crew.codes[i] + 1;
-        directorsInOrder[directors++] = p;
+      if (directorOfPerson[p] === 0) {
+        directorPerson[directors] = p;
+        directorCode[directors] = crew.codes[i];
+        directorOfPerson[p] = ++directors;
       }
-      directorCount[p]++;
-      directorReturn[p] += ret;
+      const d = directorOfPerson[p] - 1;
+      directorCount[d]++;
+      directorReturn[d] += ret;
     }
     const castFrom = cast.offsets[row];
     for (let i = castFrom; i < cast.offsets[row + 1]; i++) {
@@ -175,35 +183,39 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
     }
   }
   // films directed, CSR: rows in row order, then each person's slice sorted oldest first
-  const directorStart = new Int32Array(P + 1);
-  for (let p = 0; p < P; p++) directorStart[p + 1] = directorStart[p] + directorCount[p];
-  const fill = directorStart.slice(0, P);
-  const directorRows = new Int32Array(directorStart[P]);
+  const directorStart = new Int32Array(directors + 1);
+  for (let d = 0; d < directors; d++) directorStart[d + 1] = directorStart[d] + directorCount[d];
+  const fill = directorStart.slice(0, directors);
+  const directorRows = new Int32Array(directorStart[directors]);
   for (let row = 0; row < n; row++) {
     if (row % CHUNK === CHUNK - 1) await nextTurn();
     const from = crew.offsets[row];
     for (let i = from; i < crew.offsets[row + 1]; i++) {
       const p = crewPerson[crew.codes[i]];
-      if (p >= 0 && !repeats(crewPerson, crew.codes, from, i, p)) directorRows[fill[p]++] = row;
+      if (p >= 0 && !repeats(crewPerson, crew.codes, from, i, p)) directorRows[fill[directorOfPerson[p] - 1]++] = row;
     }
   }
-  for (let p = 0; p < P; p++) {
-    if (p % CHUNK === CHUNK - 1) await nextTurn();
-    if (directorCount[p] > 1) directorRows.subarray(directorStart[p], directorStart[p + 1]).sort(byDate);
+  for (let d = 0; d < directors; d++) {
+    if (d % CHUNK === CHUNK - 1) await nextTurn();
+    if (directorCount[d] > 1) directorRows.subarray(directorStart[d], directorStart[d + 1]).sort(byDate);
   }
+  const kept = { code: directorCode.slice(0, directors), total: directorReturn.slice(0, directors) };
+  const none = new Int32Array(0);
   return {
     persons,
     actorName: (p) => (actorCode[p] > 0 ? cast.values.get(actorCode[p] - 1) : ''),
-    directorName: (p) => (directorCode[p] > 0 ? crew.values.get(directorCode[p] - 1) : ''),
+    directorName: (p) => (directorOfPerson[p] > 0 ? crew.values.get(kept.code[directorOfPerson[p] - 1]) : ''),
     actorFilms,
     actorReturn,
     actorKnownReturn,
     actorDirectedExcluded,
-    directorStart,
-    directorRows,
-    directorReturn,
+    directedRows: (p) => {
+      const d = directorOfPerson[p] - 1;
+      return d < 0 ? none : directorRows.subarray(directorStart[d], directorStart[d + 1]);
+    },
+    directorReturn: (p) => (directorOfPerson[p] > 0 ? kept.total[directorOfPerson[p] - 1] : 0),
     actorsInOrder: actorsInOrder.slice(0, actors),
-    directorsInOrder: directorsInOrder.slice(0, directors),
+    directorsInOrder: directorPerson.slice(0, directors),
     moviesWithCredits,
   };
 }
@@ -217,5 +229,5 @@ export function actorOf(t: PeopleTable, name: string): number {
 /** The person of a name asked for as a director, or -1 when no film has them as director. */
 export function directorOf(t: PeopleTable, name: string): number {
   const p = t.persons.get(normalizeKey(name));
-  return p >= 0 && t.directorName(p) !== '' ? p : -1;
+  return p >= 0 && t.directedRows(p).length > 0 ? p : -1;
 }

@@ -41,11 +41,11 @@ export function director(state: CatalogState, req: { name?: string }) {
       'DIRECTOR_NOT_FOUND',
     );
   }
-  const films = t.directorRows.subarray(t.directorStart[p], t.directorStart[p + 1]);
+  const films = t.directedRows(p);
   return {
     name: t.directorName(p),
     filmCount: films.length,
-    totalReturn: t.directorReturn[p],
+    totalReturn: t.directorReturn(p),
     films: Array.from(films, (row) => ({
       id: movies.id[row],
       title: movies.title(row),

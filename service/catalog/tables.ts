@@ -302,7 +302,7 @@ async function buildPeople(movies: MovieColumns, order: RowOrder) {
     directorSuggester: new LateSuggester(async () =>
       Suggester.buildDistinct(
         namesAt({ length: people.persons.size, get: people.directorName }, directors),
-        Float64Array.from(directors, (p) => people.directorStart[p + 1] - people.directorStart[p]),
+        Float64Array.from(directors, (p) => people.directedRows(p).length),
       ),
     ),
     moviesWithCredits: people.moviesWithCredits,

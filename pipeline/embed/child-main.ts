@@ -15,6 +15,7 @@ const hooks = {
 
 process.once('message', async (task: WorkerTask) => {
   try {
+    if (task.kind !== 'embed' && task.kind !== 'index') throw new Error(`a ${task.kind} task runs in a worker thread, not a child process`);
     const result = task.kind === 'embed' ? await embedMovies(task.job, hooks) : await buildIndex(task.job, hooks);
     await post({ type: 'done', result, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
   } catch (e) {

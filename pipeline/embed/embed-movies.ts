@@ -14,6 +14,7 @@ import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/
 import type { Movie } from '../types.js';
 import { EmbeddingCache, FitCache, vectorKey } from './cache.js';
 import { EMBEDDING_FILES, writeEmbeddings } from './matrix.js';
+import { embedCatalogRows } from './embed-rows.js';
 
 export interface EmbedJob {
   /** where the embeddings are written: the version dir (movies) or its platforms/ dir (titles) */
@@ -62,14 +63,14 @@ async function catalogEmbedder(
   job: EmbedJob,
   docs: MovieDoc[],
   hooks: EmbedHooks,
-): Promise<{ embedder: CatalogEmbedder; fitReused: boolean }> {
+): Promise<{ embedder: CatalogEmbedder; fitReused: boolean; paramsDir: string }> {
   const fits = new FitCache(job.artifactsDir);
   const key = fitKey(docs, job.catalogOptions, (d) => JSON.stringify(d));
   if (await fits.has(key)) {
     try {
       const embedder = await CatalogEmbedder.load(fits.entry(key));
       hooks.log('info', 'catalog embedder: fitted parameters reused from the cache', { key });
-      return { embedder, fitReused: true };
+      return { embedder, fitReused: true, paramsDir: fits.entry(key) };
     } catch (e) {
       hooks.log('warn', 'catalog embedder: cached fit unusable, refitting', { key, error: String(e) });
     }
@@ -80,7 +81,7 @@ async function catalogEmbedder(
   );
   await fits.put(key, (d) => embedder.save(d));
   await fits.prune(job.keepCaches ?? 3);
-  return { embedder, fitReused: false };
+  return { embedder, fitReused: false, paramsDir: fits.entry(key) };
 }
 
 export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<EmbedOutcome> {
@@ -105,6 +106,7 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
   let reason = sel.reason;
   let embedder: Embedder | undefined;
   let fitReused: boolean | undefined;
+  let paramsDir: string | null = null;
   const t0 = performance.now();
   if (id === 'transformers') {
     try {
@@ -125,6 +127,7 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
     const c = await catalogEmbedder(job, docs, hooks);
     embedder = c.embedder;
     fitReused = c.fitReused;
+    paramsDir = c.paramsDir;
   }
   const e = embedder!;
   const fitMs = Math.round(performance.now() - t0);
@@ -134,7 +137,8 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
   const cache = new EmbeddingCache(job.artifactsDir);
   const cached = await cache.load(e.fingerprint, e.dims);
   const keys = docs.map((d) => vectorKey(e.fingerprint, e.keyText(d)));
-  const matrix = new Float32Array(total * e.dims);
+  // shared memory for the catalog embedder: a helper thread writes its half of the rows (embed-rows.ts)
+  const matrix = e instanceof CatalogEmbedder ? new Float32Array(new SharedArrayBuffer(total * e.dims * 4)) : new Float32Array(total * e.dims);
   const missing: number[] = [];
   keys.forEach((k, i) => {
     const v = cached.get(k);
@@ -147,7 +151,8 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
 
   const t1 = performance.now();
   if (missing.length > 0 && e instanceof CatalogEmbedder) {
-    e.embedRowsInto(docs, missing, matrix, (done) => hooks.progress(reused + done, total, `embedding with ${id}`));
+    const { threads } = await embedCatalogRows(e, paramsDir, docs, missing, matrix, (done) => hooks.progress(reused + done, total, `embedding with ${id}`));
+    hooks.log('info', 'catalog embedder: rows embedded', { rows: missing.length, threads });
   } else if (missing.length > 0) {
     const vecs = await e.embedDocs(
       missing.map((i) => docs[i]),

@@ -279,11 +279,15 @@ export class CatalogEmbedder implements Embedder {
   /** Embeds docs[rows[j]] straight into row rows[j] of `out` (no second n x dims buffer). */
   embedRowsInto(docs: readonly MovieDoc[], rows: readonly number[], out: Float32Array, onProgress?: (done: number) => void): void {
     rows.forEach((row, j) => {
-      const d = docs[row];
-      this.project(this.sparse(docTerms(d, this.options.titleRepeat)), this.keyText(d), out, row * this.dims);
+      this.embedInto(docs[row], out, row);
       if (onProgress && (j + 1) % 1000 === 0) onProgress(j + 1);
     });
     onProgress?.(rows.length);
+  }
+
+  /** Embeds one doc into row `row` of `out`. */
+  embedInto(d: MovieDoc, out: Float32Array, row: number): void {
+    this.project(this.sparse(docTerms(d, this.options.titleRepeat)), this.keyText(d), out, row * this.dims);
   }
 
   async embedQuery(text: string): Promise<Float32Array> {

@@ -74,9 +74,8 @@ export class PersonIndex {
 
   /** The person of spelling `code` (added when new), or -1 when its name normalizes to nothing. */
   add(code: number): number {
-    const inFirst = code < this.first.length;
-    const dict = inFirst ? this.first : this.second;
-    const at = inFirst ? code : code - this.first.length;
+    const dict = this.dictOf(code);
+    const at = this.indexOf(code);
     const h = dict.keyHashAt(at);
     if (h < 0) return -1;
     let i = h & this.mask;
@@ -85,8 +84,7 @@ export class PersonIndex {
       if (p < 0) break;
       if (this.hashes[p] !== h) continue;
       const f = this.firsts[p];
-      const same = f < this.first.length ? this.first.sameKey(f, dict, at) : this.second.sameKey(f - this.first.length, dict, at);
-      if (same) return p;
+      if (this.dictOf(f).sameKey(this.indexOf(f), dict, at)) return p;
     }
     if (this.count === this.hashes.length) throw new Error('PersonIndex: more persons than its capacity');
     const p = this.count++;
@@ -97,7 +95,15 @@ export class PersonIndex {
   }
 
   private spelling(code: number): string {
-    return code < this.first.length ? this.first.get(code) : this.second.get(code - this.first.length);
+    return this.dictOf(code).get(this.indexOf(code));
+  }
+
+  /** A spelling code's dictionary and its index there. */
+  private dictOf(code: number): Utf8Strings {
+    return code < this.first.length ? this.first : this.second;
+  }
+  private indexOf(code: number): number {
+    return code < this.first.length ? code : code - this.first.length;
   }
 }
 
@@ -141,8 +147,8 @@ export async function buildPeopleTable(movies: MovieColumns, byDate: (a: number,
   let directors = 0;
   // a credit repeated in one film counts once: compared with the row's earlier credits (a few,
   // already in cache) rather than stamped in a per-person array (a cache miss per credit)
-  const repeats = (persons: Int32Array, codes: Int32Array, from: number, i: number, p: number): boolean => {
-    for (let j = from; j < i; j++) if (persons[codes[j]] === p) return true;
+  const repeats = (personOf: Int32Array, codes: Int32Array, from: number, i: number, p: number): boolean => {
+    for (let j = from; j < i; j++) if (personOf[codes[j]] === p) return true;
     return false;
   };
   let moviesWithCredits = 0;

@@ -11,7 +11,7 @@ const reply = (m: ShardSearchReply) => parentPort!.postMessage(m);
 try {
   const g = await readShard(t.dir, t.shard, t.dims, t.ef);
   const size = g.getCurrentCount();
-  const merger = new HitMerger(t.cands, t.matrix, t.dims, new RerankFeatures(t.features), t.out);
+  const merger = new HitMerger(t.cands, t.matrix, t.dims, t.order, new RerankFeatures(t.features), t.out);
   parentPort!.on('message', (m: ShardSearchMessage) => {
     if ('stop' in m) {
       releaseGraph(g);
@@ -19,7 +19,7 @@ try {
       return;
     }
     try {
-      if (m.search) searchBlock(g, size, t.matrix, t.dims, t.cands[t.shard], m.search.from, m.search.to, m.search.slot);
+      if (m.search) searchBlock(g, size, t.matrix, t.dims, t.order, t.cands[t.shard], m.search.from, m.search.to, m.search.slot);
       if (m.rank) merger.rank(m.rank);
       reply({ done: true });
     } catch (e) {

@@ -4,12 +4,14 @@
 // buffers. Once every shard has searched a block, each thread takes a share of its docs, merges
 // the shards' hits per doc exactly as ShardedIndex.searchKnn does (by distance, then label) and
 // reranks, into the shared lists. Blocks alternate between two buffer slots, so the threads search
-// block b+1 while they rerank block b, and the rerank is split evenly between them.
+// block b+1 while they rerank block b, and the rerank is split evenly between them. Blocks are runs
+// of the docs in locality order (query-order.ts), not of rows: neighbouring searches share cache.
 import type hnswlib from 'hnswlib-node';
 import type { Worker } from 'node:worker_threads';
 import { entryUrl, startThread } from '../runtime/entry.js';
 import { nextTurn } from '../runtime/turns.js';
 import { RerankFeatures, type RerankColumns } from './rerank.js';
+import { localityOrder } from './query-order.js';
 import { readShard, releaseGraph } from './sharded.js';
 import { graphCandidates, rankDoc, type SimilarLists } from './similar-lists.js';
 
@@ -33,6 +35,8 @@ export interface ShardSearchTask {
   dims: number;
   /** the embedding matrix on a SharedArrayBuffer (not copied) */
   matrix: Float32Array;
+  /** the docs in the order they are searched (shared; positions in it are what blocks cover) */
+  order: Int32Array;
   /** every shard's buffers (shared); this thread writes cands[shard] */
   cands: CandidateBuffers[];
   /** the rerank features and the lists, on shared memory */
@@ -40,7 +44,7 @@ export interface ShardSearchTask {
   out: SimilarLists;
 }
 
-/** Docs [from, to) of a block, searched into / ranked from buffer `slot`; `blockFrom`: the block's first doc. */
+/** Docs at positions [from, to) of the search order, searched into / ranked from buffer `slot`; `blockFrom`: the block's first position. */
 export interface BlockPart {
   from: number;
   to: number;
@@ -57,11 +61,12 @@ export function allocCandidates(n: number, shared: boolean, block = SEARCH_BLOCK
   return { labels: new Int32Array(buf(entries * 4)), dists: new Float32Array(buf(entries * 4)), width, block };
 }
 
-/** Searches docs [from, to) against one shard's graph into `slot` of its buffers. */
-export function searchBlock(g: Hnsw, shardSize: number, matrix: Float32Array, dims: number, cand: CandidateBuffers, from: number, to: number, slot: number): void {
+/** Searches the docs at positions [from, to) of `order` against one shard's graph into `slot` of its buffers. */
+export function searchBlock(g: Hnsw, shardSize: number, matrix: Float32Array, dims: number, order: Int32Array, cand: CandidateBuffers, from: number, to: number, slot: number): void {
   const k = Math.min(cand.width, shardSize);
-  for (let i = from; i < to; i++) {
-    const base = (slot * cand.block + (i - from)) * cand.width;
+  for (let p = from; p < to; p++) {
+    const i = order[p];
+    const base = (slot * cand.block + (p - from)) * cand.width;
     let got = 0;
     if (k > 0 && cand.width > 1) {
       const r = g.searchKnn(Array.from(matrix.subarray(i * dims, (i + 1) * dims)), k);
@@ -85,19 +90,21 @@ export class HitMerger {
     private readonly cands: CandidateBuffers[],
     private readonly matrix: Float32Array,
     private readonly dims: number,
+    private readonly order: Int32Array,
     private readonly features: RerankFeatures,
     private readonly out: SimilarLists,
   ) {}
 
-  /** Merges every shard's hits of docs p.from..p.to (ShardedIndex.searchKnn's merge) and ranks each doc's list. */
+  /** Merges every shard's hits of the docs at positions p.from..p.to (ShardedIndex.searchKnn's merge) and ranks each doc's list. */
   rank(p: BlockPart): void {
     const { hits, labels, dists, cands } = this;
     const width = cands[0].width;
-    for (let i = p.from; i < p.to; i++) {
+    for (let at = p.from; at < p.to; at++) {
+      const i = this.order[at];
       // every shard's hits, by distance then label, the first `width`
       hits.length = 0;
       for (const c of cands) {
-        const base = (p.slot * c.block + (i - p.blockFrom)) * width;
+        const base = (p.slot * c.block + (at - p.blockFrom)) * width;
         for (let j = 0; j < width && c.labels[base + j] >= 0; j++) hits.push([c.labels[base + j], c.dists[base + j]]);
       }
       hits.sort((x, y) => x[1] - y[1] || x[0] - y[0]);
@@ -192,10 +199,11 @@ export async function similarListsByShard(
   const helpers: ShardSearcher[] = [];
   let mine: Hnsw | null = null;
   try {
-    for (let s = 1; s < shards; s++) helpers.push(await ShardSearcher.start({ dir, shard: s, ef, dims, matrix, cands, features: features.columns, out }));
+    const order = localityOrder(matrix, dims, true);
+    for (let s = 1; s < shards; s++) helpers.push(await ShardSearcher.start({ dir, shard: s, ef, dims, matrix, order, cands, features: features.columns, out }));
     mine = await readShard(dir, 0, dims, ef);
     const size0 = bounds[1] - bounds[0];
-    const merger = new HitMerger(cands, matrix, dims, features, out);
+    const merger = new HitMerger(cands, matrix, dims, order, features, out);
     const blocks = Math.ceil(n / block);
     const part = (b: number, slot: number, t = 0, of = 1): BlockPart => {
       const from = b * block;
@@ -203,7 +211,7 @@ export async function similarListsByShard(
       const cut = (k: number) => from + Math.floor(((to - from) * k) / of);
       return { from: cut(t), to: cut(t + 1), slot, blockFrom: from };
     };
-    const searchMine = (p: BlockPart) => searchBlock(mine!, size0, matrix, dims, cands[0], p.from, p.to, p.slot);
+    const searchMine = (p: BlockPart) => searchBlock(mine!, size0, matrix, dims, order, cands[0], p.from, p.to, p.slot);
     let pending = helpers.map((h) => h.work(part(0, 0), null));
     searchMine(part(0, 0));
     for (let b = 0; b < blocks; b++) {

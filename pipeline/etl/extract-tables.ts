@@ -242,7 +242,7 @@ function dictList(text: string, keys: ReadonlySet<string>): { [k: string]: PyVal
   return text.trim() === '' ? [] : parseDictList(text, keys);
 }
 
-/** Credits: keeps cast {name, order} and crew {name, job}; exact repeats counted, conflicts quarantined. */
+/** Credits: keeps cast {name, order} and the directors of the crew {name, job}; exact repeats counted, conflicts quarantined. */
 export async function extractCredits(
   sink: TableSink,
   files: SourceFile[],
@@ -263,7 +263,9 @@ export async function extractCredits(
     try {
       cast = dictList(castText, CAST_KEYS);
       column = 'crew';
-      crew = dictList(crewText, CREW_KEYS);
+      // the whole crew literal is parsed (and checked); only its directors go on: the catalog keeps
+      // no other job, and the rest was over half of the file transform parses again
+      crew = dictList(crewText, CREW_KEYS).filter((c) => c.job === 'Director');
     } catch (e) {
       const f = literalFailure(e, column, rec);
       sink.reject(quarantineRecord('credits', file, rec, f.reason, f.detail, String(id)));

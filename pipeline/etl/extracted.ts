@@ -29,7 +29,7 @@ export interface ExtractedMovie {
   nested: Record<MovieNestedColumn, PyValue>;
 }
 
-/** A credits row, reduced at parse time to the keys the catalog uses. */
+/** A credits row, reduced at parse time to the keys the catalog uses (and the crew to its directors). */
 export interface ExtractedCredits {
   id: number;
   file: string;

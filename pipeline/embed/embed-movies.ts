@@ -1,5 +1,6 @@
 // The body of the embed stage (runs in a worker thread or a child process, see thread.ts): catalog.jsonl in,
 // embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
+import { catalogMovies } from '../catalog-columns/movies.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { readJsonl } from '../artifacts/files.js';
@@ -11,7 +12,6 @@ import type { PlatformTitle } from '../platforms/types.js';
 import { selectEmbedder } from '../embedders/select.js';
 import { TransformersEmbedder } from '../embedders/transformers.js';
 import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/types.js';
-import type { Movie } from '../types.js';
 import { EmbeddingCache, FitCache, vectorKey } from './cache.js';
 import { EMBEDDING_FILES, writeEmbeddings } from './matrix.js';
 import { embedCatalogRows } from './embed-rows.js';
@@ -94,7 +94,7 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
       docs.push(titleDoc(t));
     }
   } else {
-    for await (const m of readJsonl<Movie>(job.catalogFile)) {
+    for await (const m of catalogMovies(job.catalogFile)) {
       ids.push(m.id);
       docs.push(movieDoc(m));
     }

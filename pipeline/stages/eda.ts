@@ -1,9 +1,10 @@
+import { catalogMovies } from '../catalog-columns/movies.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timedStage, type StageContext } from './context.js';
-import type { Movie, QuarantineRecord, StageResult } from '../types.js';
+import type { QuarantineRecord, StageResult } from '../types.js';
 import { FILES, readStageResult, versionDir } from '../artifacts/store.js';
 import { codeFilesIn, codeKey, readReuseMarker } from '../etl/reuse.js';
 import { readAllJsonl, readJsonl, writeJsonAtomic } from '../artifacts/files.js';
@@ -61,7 +62,7 @@ async function reusableSummary(ctx: StageContext, key: string): Promise<{ from: 
 async function summarizeCatalog(ctx: StageContext, catalogPath: string): Promise<EdaSummary> {
   const acc = new EdaAccumulator();
   let movies = 0;
-  for await (const m of readJsonl<Movie>(catalogPath)) {
+  for await (const m of catalogMovies(catalogPath)) {
     acc.addMovie(m);
     if (++movies % PROGRESS_EVERY === 0) {
       ctx.signal?.throwIfAborted();

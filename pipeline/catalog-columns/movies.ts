@@ -8,6 +8,7 @@ import { FILES } from '../artifacts/store.js';
 import type { Movie } from '../types.js';
 import { readCatalogColumns } from './files.js';
 import { CATALOG_COLUMNS_FILE } from './schema.js';
+import type { MovieColumns } from './table.js';
 
 /**
  * Every movie of the catalog whose JSON lines are `jsonlPath`, in catalog order: from the
@@ -15,15 +16,21 @@ import { CATALOG_COLUMNS_FILE } from './schema.js';
  * (versions built before catalog.arrow, handmade fixtures).
  */
 export async function* catalogMovies(jsonlPath: string): AsyncGenerator<Movie> {
-  const arrow = path.join(path.dirname(jsonlPath), CATALOG_COLUMNS_FILE);
-  if (path.basename(jsonlPath) !== FILES.catalog || !existsSync(arrow)) {
+  const columns = await catalogColumnsBeside(jsonlPath);
+  if (!columns) {
     yield* readJsonl<Movie>(jsonlPath);
     return;
   }
-  const columns = await readCatalogColumns(arrow);
   try {
     for (let row = 0; row < columns.length; row++) yield columns.movie(row);
   } finally {
     columns.close();
   }
+}
+
+/** The columns of the catalog.arrow beside a version's catalog.jsonl, or null when it has none (close them after). */
+export async function catalogColumnsBeside(jsonlPath: string): Promise<MovieColumns | null> {
+  const arrow = path.join(path.dirname(jsonlPath), CATALOG_COLUMNS_FILE);
+  if (path.basename(jsonlPath) !== FILES.catalog || !existsSync(arrow)) return null;
+  return readCatalogColumns(arrow);
 }

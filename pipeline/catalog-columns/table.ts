@@ -254,11 +254,11 @@ export class MovieColumns {
     return this.collectionNames.values.get(this.collectionNames.codes[row]);
   }
 
-  /** The names of one list column of a row (a fresh array). */
-  list(c: ListColumn, row: number): string[] {
+  /** The names of one list column of a row (a fresh array), the first `limit` of them. */
+  list(c: ListColumn, row: number, limit = Infinity): string[] {
     const l = this.lists[c];
     const from = l.offsets[row];
-    const to = l.offsets[row + 1];
+    const to = Math.min(l.offsets[row + 1], from + limit);
     if (from === to) return EMPTY as string[];
     const out = new Array<string>(to - from);
     for (let i = from; i < to; i++) out[i - from] = l.values.get(l.codes[i]);

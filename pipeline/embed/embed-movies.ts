@@ -1,5 +1,7 @@
 // The body of the embed stage (runs in a worker thread or a child process, see thread.ts): catalog.jsonl in,
 // embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
+import { availableParallelism } from 'node:os';
+import { TwoThreadDenseOps } from '../embedders/catalog/linalg-threads.js';
 import { catalogMovies } from '../catalog-columns/movies.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -59,6 +61,9 @@ function fitKey(docs: MovieDoc[], options: Partial<CatalogOptions> | undefined, 
   return h.digest('hex').slice(0, 32);
 }
 
+/** Docs from which the fit starts a helper thread for its dense products (below, the thread's start costs more than it saves). */
+export const PARALLEL_FIT_MIN = 20_000;
+
 async function catalogEmbedder(
   job: EmbedJob,
   docs: MovieDoc[],
@@ -76,9 +81,14 @@ async function catalogEmbedder(
     }
   }
   hooks.progress(0, docs.length, 'fitting the catalog embedder');
-  const embedder = CatalogEmbedder.fit(docs, job.catalogOptions, (step) =>
-    hooks.progress(0, docs.length, `fitting the catalog embedder: ${step}`),
-  );
+  // the SVD's dense products on two threads from PARALLEL_FIT_MIN docs (same bits as one)
+  const ops = docs.length >= PARALLEL_FIT_MIN && availableParallelism() > 1 ? await TwoThreadDenseOps.start() : undefined;
+  let embedder: CatalogEmbedder;
+  try {
+    embedder = CatalogEmbedder.fit(docs, job.catalogOptions, (step) => hooks.progress(0, docs.length, `fitting the catalog embedder: ${step}`), ops);
+  } finally {
+    await ops?.close();
+  }
   await fits.put(key, (d) => embedder.save(d));
   await fits.prune(job.keepCaches ?? 3);
   return { embedder, fitReused: false, paramsDir: fits.entry(key) };

@@ -54,10 +54,28 @@ export interface Csr {
   data: Float64Array;
 }
 
+/**
+ * The dense products of the SVD (nearly all of a fit's arithmetic). ONE_THREAD computes them here;
+ * linalg-threads.ts splits each between this thread and a helper so that every entry is summed in
+ * the same order, so both give the same bits.
+ */
+export interface DenseOps {
+  csrMulDense(A: Csr, X: Float64Array, l: number): Float64Array;
+  csrTMulDense(A: Csr, Y: Float64Array, l: number): Float64Array;
+  gram(Y: Float64Array, n: number, l: number): Float64Array;
+  mulDense(Y: Float64Array, n: number, l: number, M: Float64Array, m: number, upper?: boolean): Float64Array;
+}
+
 /** Y (rows x l) = A X, with X (cols x l) row-major. */
 export function csrMulDense(A: Csr, X: Float64Array, l: number): Float64Array {
   const Y = new Float64Array(A.rows * l);
-  for (let i = 0; i < A.rows; i++) {
+  csrMulDenseRows(A, X, l, Y, 0, A.rows);
+  return Y;
+}
+
+/** Rows [from, to) of Y = A X into Y (each row depends on its own row of A only). */
+export function csrMulDenseRows(A: Csr, X: Float64Array, l: number, Y: Float64Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
     const yo = i * l;
     const end = A.indptr[i + 1];
     let p = A.indptr[i];
@@ -75,26 +93,48 @@ export function csrMulDense(A: Csr, X: Float64Array, l: number): Float64Array {
       for (let c = 0; c < l; c++) Y[yo + c] += v * X[xo + c];
     }
   }
-  return Y;
 }
 
 /** Z (cols x l) = Aᵀ Y, with Y (rows x l) row-major. */
 export function csrTMulDense(A: Csr, Y: Float64Array, l: number): Float64Array {
   const Z = new Float64Array(A.cols * l);
+  csrTMulDenseColumns(A, Y, l, Z, 0, l);
+  return Z;
+}
+
+/**
+ * Columns [from, to) of Z = Aᵀ Y into Z. Every entry sums over A's rows in the same order whatever
+ * the column range, so splitting the columns between threads gives the same bits as one pass.
+ */
+export function csrTMulDenseColumns(A: Csr, Y: Float64Array, l: number, Z: Float64Array, from: number, to: number): void {
   for (let i = 0; i < A.rows; i++) {
     const yo = i * l;
     for (let p = A.indptr[i]; p < A.indptr[i + 1]; p++) {
       const v = A.data[p];
       const zo = A.indices[p] * l;
-      for (let c = 0; c < l; c++) Z[zo + c] += v * Y[yo + c];
+      for (let c = from; c < to; c++) Z[zo + c] += v * Y[yo + c];
     }
   }
-  return Z;
 }
 
 /** G (l x l) = Yᵀ Y for Y (n x l) row-major (upper triangle accumulated, then mirrored). */
 export function gram(Y: Float64Array, n: number, l: number): Float64Array {
   const G = new Float64Array(l * l);
+  gramRows(Y, n, l, G, 0, l);
+  mirrorUpper(G, l);
+  return G;
+}
+
+/** Copies G's upper triangle onto its lower one. */
+export function mirrorUpper(G: Float64Array, l: number): void {
+  for (let a = 0; a < l; a++) for (let b = a + 1; b < l; b++) G[b * l + a] = G[a * l + b];
+}
+
+/**
+ * Rows [from, to) of Yᵀ Y's upper triangle into G. Each entry sums over Y's rows in the same order
+ * whatever the row range, so splitting G's rows between threads gives the same bits as one pass.
+ */
+export function gramRows(Y: Float64Array, n: number, l: number, G: Float64Array, from: number, to: number): void {
   let i = 0;
   // four rows per pass: a quarter of the loads and stores of G (the loop is bound by them)
   for (; i + 3 < n; i += 4) {
@@ -102,7 +142,7 @@ export function gram(Y: Float64Array, n: number, l: number): Float64Array {
     const o1 = o0 + l;
     const o2 = o1 + l;
     const o3 = o2 + l;
-    for (let a = 0; a < l; a++) {
+    for (let a = from; a < to; a++) {
       const y0 = Y[o0 + a];
       const y1 = Y[o1 + a];
       const y2 = Y[o2 + a];
@@ -113,15 +153,13 @@ export function gram(Y: Float64Array, n: number, l: number): Float64Array {
   }
   for (; i < n; i++) {
     const o = i * l;
-    for (let a = 0; a < l; a++) {
+    for (let a = from; a < to; a++) {
       const ya = Y[o + a];
       if (ya === 0) continue;
       const go = a * l;
       for (let b = a; b < l; b++) G[go + b] += ya * Y[o + b];
     }
   }
-  for (let a = 0; a < l; a++) for (let b = a + 1; b < l; b++) G[b * l + a] = G[a * l + b];
-  return G;
 }
 
 /**
@@ -130,7 +168,13 @@ export function gram(Y: Float64Array, n: number, l: number): Float64Array {
  */
 export function mulDense(Y: Float64Array, n: number, l: number, M: Float64Array, m: number, upper = false): Float64Array {
   const C = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
+  mulDenseRows(Y, l, M, m, upper, C, 0, n);
+  return C;
+}
+
+/** Rows [from, to) of C = Y M into C (each row depends on its own row of Y only). */
+export function mulDenseRows(Y: Float64Array, l: number, M: Float64Array, m: number, upper: boolean, C: Float64Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
     const yo = i * l;
     const co = i * m;
     let a = 0;
@@ -153,7 +197,6 @@ export function mulDense(Y: Float64Array, n: number, l: number, M: Float64Array,
       for (let c = upper ? a : 0; c < m; c++) C[co + c] += v * M[mo + c];
     }
   }
-  return C;
 }
 
 /**
@@ -257,26 +300,28 @@ function choleskyInverse(G: Float64Array, l: number): Float64Array | null {
  * where that matters. When Y is rank deficient (tiny corpora), the slower eigen route, whose
  * negligible directions become zero columns.
  */
-export function orthonormalize(Y: Float64Array, n: number, l: number, passes = 1): Float64Array {
+export function orthonormalize(Y: Float64Array, n: number, l: number, passes = 1, ops: DenseOps = ONE_THREAD): Float64Array {
   let Q = Y;
   for (let p = 0; p < passes; p++) {
-    const Ri = choleskyInverse(gram(Q, n, l), l);
-    if (!Ri) return eigenOrthonormalize(Y, n, l);
-    Q = mulDense(Q, n, l, Ri, l, true);
+    const Ri = choleskyInverse(ops.gram(Q, n, l), l);
+    if (!Ri) return eigenOrthonormalize(Y, n, l, ops);
+    Q = ops.mulDense(Q, n, l, Ri, l, true);
   }
   return Q;
 }
 
 /** Q = Y W Λ^-1/2 from the eigen-decomposition of YᵀY; negligible directions become zero columns. */
-export function eigenOrthonormalize(Y: Float64Array, n: number, l: number): Float64Array {
-  const { values, vectors } = symEig(gram(Y, n, l), l);
+export function eigenOrthonormalize(Y: Float64Array, n: number, l: number, ops: DenseOps = ONE_THREAD): Float64Array {
+  const { values, vectors } = symEig(ops.gram(Y, n, l), l);
   const tol = Math.max(values[0], 0) * 1e-12;
   const M = new Float64Array(l * l);
   for (let a = 0; a < l; a++) {
     for (let c = 0; c < l; c++) M[a * l + c] = values[c] > tol ? vectors[a * l + c] / Math.sqrt(values[c]) : 0;
   }
-  return mulDense(Y, n, l, M, l);
+  return ops.mulDense(Y, n, l, M, l);
 }
+
+export const ONE_THREAD: DenseOps = { csrMulDense, csrTMulDense, gram, mulDense };
 
 /** A seeded ±1 matrix (row-major), the random test matrix of the range finder. */
 function rademacher(size: number, seed: number): Float64Array {
@@ -301,8 +346,9 @@ export interface SvdResult {
 export function randomizedSvd(
   A: Csr,
   k: number,
-  opts: { oversample?: number; powerIters?: number; seed?: number; onStep?: (step: string) => void } = {},
+  opts: { oversample?: number; powerIters?: number; seed?: number; onStep?: (step: string) => void; ops?: DenseOps } = {},
 ): SvdResult {
+  const ops = opts.ops ?? ONE_THREAD;
   const rankCap = Math.min(A.rows, A.cols);
   k = Math.max(1, Math.min(k, rankCap));
   const l = Math.min(k + (opts.oversample ?? 16), rankCap);
@@ -311,16 +357,16 @@ export function randomizedSvd(
   // One Cholesky QR pass per basis: after a power iteration cond(AZ) is the spread of the top
   // singular values (10-100 for these corpora), so Q is orthonormal to ~1e-12, plenty for the
   // small SVD below. Intermediates are temporaries: at most a few n x l matrices live at once.
-  let Q = orthonormalize(csrMulDense(A, rademacher(A.cols * l, opts.seed ?? 42), l), A.rows, l, q === 0 ? 2 : 1);
+  let Q = orthonormalize(ops.csrMulDense(A, rademacher(A.cols * l, opts.seed ?? 42), l), A.rows, l, q === 0 ? 2 : 1, ops);
   for (let it = 0; it < q; it++) {
     opts.onStep?.(`power iteration ${it + 1}`);
-    const Z = orthonormalize(csrTMulDense(A, Q, l), A.cols, l);
-    Q = orthonormalize(csrMulDense(A, Z, l), A.rows, l);
+    const Z = orthonormalize(ops.csrTMulDense(A, Q, l), A.cols, l, 1, ops);
+    Q = orthonormalize(ops.csrMulDense(A, Z, l), A.rows, l, 1, ops);
   }
   opts.onStep?.('small svd');
   // Bᵀ = Aᵀ Q (cols x l); B Bᵀ = (Bᵀ)ᵀ Bᵀ; its eigenvectors W give V = Bᵀ W Σ^-1.
-  const Bt = csrTMulDense(A, Q, l);
-  const { values, vectors } = symEig(gram(Bt, A.cols, l), l);
+  const Bt = ops.csrTMulDense(A, Q, l);
+  const { values, vectors } = symEig(ops.gram(Bt, A.cols, l), l);
   const tol = Math.max(values[0], 0) * 1e-12;
   let kk = 0;
   while (kk < k && values[kk] > tol) kk++;
@@ -331,7 +377,7 @@ export function randomizedSvd(
     sv[c] = Math.sqrt(Math.max(values[c], 0));
     for (let a = 0; a < l; a++) M[a * kk + c] = sv[c] > 0 ? vectors[a * l + c] / sv[c] : 0;
   }
-  const components = mulDense(Bt, A.cols, l, M, kk);
+  const components = ops.mulDense(Bt, A.cols, l, M, kk);
   // sign convention on the components themselves, so tiny numeric changes cannot flip them
   for (let c = 0; c < kk; c++) {
     let big = 0;

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Embedder, EmbedderSpec, MovieDoc } from '../types.js';
 import { BLOCKS, blockOf, docTerms, queryTerms, type Block } from './features.js';
-import { Rng, randomizedSvd, type Csr } from './linalg.js';
+import { Rng, randomizedSvd, type Csr, type DenseOps } from './linalg.js';
 
 /** Bump when fitting or feature extraction changes meaning: part of the fingerprint and the fit cache key. */
 export const CATALOG_ALGO_VERSION = 3;
@@ -144,6 +144,8 @@ export class CatalogEmbedder implements Embedder {
     allDocs: readonly MovieDoc[],
     options: Partial<CatalogOptions> = {},
     onStep?: (step: string) => void,
+    /** where the SVD's dense products run (linalg-threads.ts: two threads, same bits) */
+    ops?: DenseOps,
   ): CatalogEmbedder {
     const o: CatalogOptions = { ...DEFAULT_CATALOG_OPTIONS, ...options, weights: { ...DEFAULT_CATALOG_OPTIONS.weights, ...options.weights } };
     const docs = fitSample(allDocs, o.maxFitDocs);
@@ -230,7 +232,7 @@ export class CatalogEmbedder implements Embedder {
       dims = 1;
       singularValues = [];
     } else {
-      const svd = randomizedSvd(A, o.dims, { oversample: o.oversample, powerIters: o.powerIters, seed: o.seed, onStep });
+      const svd = randomizedSvd(A, o.dims, { oversample: o.oversample, powerIters: o.powerIters, seed: o.seed, onStep, ops });
       projection = quantizeRows(svd.components, vocab.length, svd.k);
       dims = svd.k;
       singularValues = Array.from(svd.singularValues, (s) => Math.round(s * 1e6) / 1e6);

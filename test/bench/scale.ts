@@ -21,6 +21,7 @@ import { PROJECT_ROOT } from '../../pipeline/config.js';
 import type { Manifest } from '../../pipeline/types.js';
 import { loadProtos } from '../../service/proto.js';
 import { SERVICE_NODE_FLAGS } from '../../service/gc-tuning.js';
+import { PIPELINE_NODE_FLAGS } from '../../pipeline/runtime/node-flags.js';
 import { ensureH2load, grpcFrame, h2load, type LoadResult } from './h2load.js';
 import { gcPauseOf } from './trace-gc.js';
 import { readEmbeddings } from '../../pipeline/embed/matrix.js';
@@ -156,7 +157,7 @@ interface PipelineRun {
 }
 
 async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
-  const r = await runNode(['dist/workers/cli.js', '--inline', '--json', '--data-dir', data, '--artifacts-dir', artifacts], {
+  const r = await runNode([...PIPELINE_NODE_FLAGS, 'dist/workers/cli.js', '--inline', '--json', '--data-dir', data, '--artifacts-dir', artifacts], {
     ...process.env,
     MARQUEE_EMBEDDER: 'catalog',
     MARQUEE_PLATFORMS_DIR: 'none',

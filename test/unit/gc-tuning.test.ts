@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, PROJECT_ROOT } from '../../pipeline/config.js';
 import { readFileSync } from 'node:fs';
+import { PIPELINE_NODE_FLAGS } from '../../pipeline/runtime/node-flags.js';
 import { DEFAULT_GC_HEAP_GROWING_PERCENT, GC_GROWING_SETTING, gcGrowingPercentFrom, missingServiceFlags, SERVICE_NODE_FLAGS } from '../../service/gc-tuning.js';
 
 describe('MARQUEE_GC_HEAP_GROWING_PERCENT', () => {
@@ -76,5 +77,29 @@ describe('the serving node flags (SERVICE_NODE_FLAGS)', () => {
     // new space is two semi-spaces, grown by V8 while short-lived objects are allocated fast
     expect(newSpace(SERVICE_NODE_FLAGS)).toBeLessThanOrEqual(4 * 1024 * 1024);
     expect(newSpace([])).toBeGreaterThan(newSpace(SERVICE_NODE_FLAGS));
+  });
+});
+
+describe('the pipeline node flags (PIPELINE_NODE_FLAGS)', () => {
+  const read = (f: string) => readFileSync(path.join(PROJECT_ROOT, f), 'utf8');
+
+  it('are passed by every way the pipeline is started: npm run pipeline, npm run workers, docker-compose', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const compose = read('docker-compose.yml');
+    const commands = [...compose.matchAll(/^ {4}command: (\[.*\])$/gm)].map((m) => JSON.parse(m[1]) as string[]);
+    const pipelines = commands.filter((c) => c.includes('dist/workers/main.js') || (c.includes('dist/workers/cli.js') && c.includes('--inline')));
+    expect(pipelines.length).toBe(3); // the workers, the embed-only workers, the inline run
+    for (const flag of PIPELINE_NODE_FLAGS) {
+      expect(scripts.pipeline.split(' ')).toContain(flag);
+      expect(scripts.workers.split(' ')).toContain(flag);
+      for (const c of pipelines) expect(c).toContain(flag);
+    }
+  });
+
+  it('reach V8 from the command line: the young generation grows past V8\'s own maximum', () => {
+    // more survivors per scavenge than GROW_THEN_MEASURE's, so V8 grows new space to its maximum
+    const grow = GROW_THEN_MEASURE.replace('3e6', '6e6').replace('keep.length > 2000', 'keep.length > 300000');
+    const newSpace = (flags: readonly string[]) => Number(execFileSync(process.execPath, [...flags, '-e', grow], { encoding: 'utf8' }).trim());
+    expect(newSpace(PIPELINE_NODE_FLAGS)).toBeGreaterThan(newSpace([]));
   });
 });

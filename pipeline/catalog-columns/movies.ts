@@ -10,6 +10,9 @@ import { readCatalogColumns } from './files.js';
 import { CATALOG_COLUMNS_FILE } from './schema.js';
 import type { MovieColumns } from './table.js';
 
+/** The on-disk texts (overviews, taglines) are read this much at a time during a scan. */
+const READ_AHEAD_BYTES = 4 << 20;
+
 /**
  * Every movie of the catalog whose JSON lines are `jsonlPath`, in catalog order: from the
  * catalog.arrow beside a version's catalog.jsonl when there is one, else from the JSON lines
@@ -21,6 +24,7 @@ export async function* catalogMovies(jsonlPath: string): AsyncGenerator<Movie> {
     yield* readJsonl<Movie>(jsonlPath);
     return;
   }
+  columns.readAhead(READ_AHEAD_BYTES);
   try {
     for (let row = 0; row < columns.length; row++) yield columns.movie(row);
   } finally {

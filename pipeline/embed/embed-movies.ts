@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { readJsonl } from '../artifacts/files.js';
 import type { EmbedderChoice } from '../config.js';
-import { CatalogEmbedder, CATALOG_ALGO_VERSION, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model.js';
+import { CatalogEmbedder, CATALOG_ALGO_VERSION, DEFAULT_CATALOG_OPTIONS, fitSample, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model.js';
 import { movieDoc } from '../embedders/movie-doc.js';
 import { titleDoc } from '../embedders/title-doc.js';
 import type { PlatformTitle } from '../platforms/types.js';
@@ -54,10 +54,14 @@ export interface EmbedOutcome {
   files: Record<string, string>;
 }
 
-/** Fit key: everything the fit reads (code version, options, each movie's fields in catalog order). */
+/**
+ * Fit key: everything the fit reads (code version, options, the fields of each movie of its sample,
+ * in catalog order). The fit reads its sample only (fitSample), so the rest of the catalog is not
+ * hashed: a tenth of the catalog's JSON at 10^6 movies.
+ */
 function fitKey(docs: MovieDoc[], options: Partial<CatalogOptions> | undefined, keyText: (d: MovieDoc) => string): string {
   const h = createHash('sha256').update(`catalog-fit|algo=${CATALOG_ALGO_VERSION}|${JSON.stringify(options ?? {})}\n`);
-  for (const d of docs) h.update(keyText(d)).update('\n');
+  for (const d of fitSample(docs, { ...DEFAULT_CATALOG_OPTIONS, ...options }.maxFitDocs)) h.update(keyText(d)).update('\n');
   return h.digest('hex').slice(0, 32);
 }
 

@@ -3,15 +3,12 @@
 // catalog.jsonl (1.2 GB of JSON at 10^6 movies, parsed once per stage).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readJsonl } from '../artifacts/files.js';
+import { open } from 'node:fs/promises';
+import { readFully, readJsonl } from '../artifacts/files.js';
 import { FILES } from '../artifacts/store.js';
 import type { Movie } from '../types.js';
-import { readCatalogColumns } from './files.js';
 import { CATALOG_COLUMNS_FILE } from './schema.js';
-import type { MovieColumns } from './table.js';
-
-/** The on-disk texts (overviews, taglines) are read this much at a time during a scan. */
-const READ_AHEAD_BYTES = 4 << 20;
+import { MovieColumns } from './table.js';
 
 /**
  * Every movie of the catalog whose JSON lines are `jsonlPath`, in catalog order: from the
@@ -24,7 +21,6 @@ export async function* catalogMovies(jsonlPath: string): AsyncGenerator<Movie> {
     yield* readJsonl<Movie>(jsonlPath);
     return;
   }
-  columns.readAhead(READ_AHEAD_BYTES);
   try {
     for (let row = 0; row < columns.length; row++) yield columns.movie(row);
   } finally {
@@ -32,9 +28,21 @@ export async function* catalogMovies(jsonlPath: string): AsyncGenerator<Movie> {
   }
 }
 
-/** The columns of the catalog.arrow beside a version's catalog.jsonl, or null when it has none (close them after). */
+/**
+ * The columns of the catalog.arrow beside a version's catalog.jsonl, or null when it has none. Views
+ * into the file's bytes, read whole: a scan needs every column, overviews included, and copies
+ * (what the service's readCatalogColumns makes, to drop the file-sized buffer) would hold the
+ * catalog twice while they are made.
+ */
 export async function catalogColumnsBeside(jsonlPath: string): Promise<MovieColumns | null> {
   const arrow = path.join(path.dirname(jsonlPath), CATALOG_COLUMNS_FILE);
   if (path.basename(jsonlPath) !== FILES.catalog || !existsSync(arrow)) return null;
-  return readCatalogColumns(arrow);
+  const fh = await open(arrow, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe((await fh.stat()).size);
+    await readFully(fh, bytes, 0);
+    return new MovieColumns(bytes);
+  } finally {
+    await fh.close();
+  }
 }

@@ -1,7 +1,7 @@
 // The catalog as columns over one buffer (catalog.arrow): typed arrays for numbers, offsets into
 // UTF-8 bytes for texts, dictionary codes for shared names. A few large buffers instead of an object
 // per movie, so garbage collection has little to walk; `movie(row)` builds a Movie when a reply needs one.
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { readFullySync } from '../artifacts/files.js';
 import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { nextTurn } from '../runtime/turns.js';
@@ -86,9 +86,6 @@ export class MovieColumns {
   private readonly collectionValid: Uint8Array | undefined;
   private readonly texts: Record<(typeof TEXT_COLUMNS)[number], Text | FileText>;
   private fd: number | null = null;
-  /** per on-disk text column, a window of its bytes read ahead (readAhead), for scans in row order */
-  private windows: Partial<Record<(typeof TEXT_COLUMNS)[number], { start: number; end: number; buf: Buffer }>> | null = null;
-  private windowBytes = 0;
   readonly releaseDates: Dict;
   readonly languages: Dict;
   private readonly statuses: Dict;
@@ -215,36 +212,10 @@ export class MovieColumns {
     if (from === to) return '';
     // a closed descriptor's number may already belong to another file
     if (this.fd === null) throw new Error('catalog columns: read after close()');
-    if (this.windows && to - from <= this.windowBytes) {
-      let w = this.windows[c];
-      if (!w || from < w.start || to > w.end) {
-        w ??= this.windows[c] = { start: 0, end: 0, buf: Buffer.allocUnsafe(this.windowBytes) };
-        // as much as the window holds from `from` on (less at the end of the file)
-        let got = 0;
-        while (got < to - from) {
-          const n = readSync(t.fd, w.buf, got, w.buf.length - got, t.position + from + got);
-          if (n === 0) throw new Error(`catalog columns: the file ends inside ${c} of row ${row}`);
-          got += n;
-        }
-        w.start = from;
-        w.end = from + got;
-      }
-      return w.buf.toString('utf8', from - w.start, to - w.start);
-    }
     // a positioned read of a few hundred bytes, from the page cache once the file is warm
     const buf = Buffer.allocUnsafe(to - from);
     readFullySync(t.fd, buf, t.position + from);
     return buf.toString('utf8');
-  }
-
-  /**
-   * Reads the on-disk texts `bytes` at a time from here on, for a scan of every row in order (the
-   * pipeline's stages): one read per window instead of one per row and column, 2 million at 10^6
-   * movies. A server answering single rows has no use for it.
-   */
-  readAhead(bytes: number): void {
-    this.windows = {};
-    this.windowBytes = bytes;
   }
 
   /** Closes the file the on-disk texts are read from (once no call uses this version). */

@@ -105,28 +105,6 @@ describe('catalog columns', () => {
     }
   });
 
-  test('read ahead, a scan in row order and then random rows give the same movies, whatever the window', async () => {
-    const movies = await fixtureMovies();
-    const b = new CatalogColumnsBuilder();
-    for (const m of movies) b.add(m);
-    const dir = await mkdtemp(path.join(tmpdir(), 'cols-'));
-    try {
-      const file = path.join(dir, 'catalog.arrow');
-      await writeCatalogColumns(file, b);
-      const longest = Math.max(...movies.map((m) => Buffer.byteLength(m.overview)));
-      // a window shorter than the longest overview (those rows are read directly), and a large one
-      for (const window of [Math.max(8, longest >> 1), 1 << 20]) {
-        const c = await readCatalogColumns(file);
-        c.readAhead(window);
-        movies.forEach((m, row) => expect(c.movie(row)).toEqual(m));
-        for (const row of [movies.length - 1, 0, movies.length >> 1, 1]) expect(c.movie(row)).toEqual(movies[row]);
-        c.close();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
   test('ids out of order are refused when built (rows are found by binary search)', () => {
     const b = new CatalogColumnsBuilder();
     b.add(bare(5));

@@ -35,6 +35,8 @@ export interface Config {
   keepVersions: number;
   /** keep extract/ (the stages' intermediates) in a published version; off: removed at publish */
   keepIntermediates: boolean;
+  /** write catalog.jsonl (the human-readable export) beside catalog.arrow, which every reader uses */
+  catalogJsonl: boolean;
   logLevel: string;
 }
 
@@ -147,6 +149,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessE
       overrides.keepVersions ?? parseIntIn('MARQUEE_KEEP_VERSIONS', env.MARQUEE_KEEP_VERSIONS ?? '3', 1, 1000),
     keepIntermediates:
       overrides.keepIntermediates ?? parseBool('MARQUEE_KEEP_INTERMEDIATES', env.MARQUEE_KEEP_INTERMEDIATES ?? ''),
+    catalogJsonl: overrides.catalogJsonl ?? parseBool('MARQUEE_CATALOG_JSONL', env.MARQUEE_CATALOG_JSONL ?? 'true'),
     logLevel,
   };
 }

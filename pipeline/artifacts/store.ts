@@ -10,6 +10,7 @@ import {
   type StageResult,
 } from '../types.js';
 import { writeJsonAtomic } from './files.js';
+import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 
 /** Well-known file names inside a version dir. Stages may add more (reported in StageResult.files). */
 export const FILES = {
@@ -99,8 +100,8 @@ export async function publishVersion(
   opts: { keepIntermediates?: boolean } = {},
 ): Promise<Manifest> {
   const dir = versionDir(artifactsDir, version);
-  if (!existsSync(path.join(dir, FILES.catalog))) {
-    throw new Error(`cannot publish ${version}: ${FILES.catalog} is missing in ${dir}`);
+  if (!existsSync(path.join(dir, CATALOG_COLUMNS_FILE)) && !existsSync(path.join(dir, FILES.catalog))) {
+    throw new Error(`cannot publish ${version}: its cleaned catalog (${CATALOG_COLUMNS_FILE}) is missing`);
   }
   // extract/ only feeds transform; at 10^6 movies it is 2.4 GB a version would otherwise keep
   const removed = opts.keepIntermediates ? null : await removeIntermediates(dir);

@@ -17,6 +17,8 @@ import type { StageResult } from '../types.js';
 export const REUSE_MARKER = 'reused-from.json';
 /** The files transform writes, linked when the catalog is reused. */
 export const CATALOG_FILES = [FILES.catalog, CATALOG_COLUMNS_FILE, FILES.quarantine, 'dropped.jsonl'] as const;
+/** The ones a reusable version must have: catalog.jsonl is an optional export (MARQUEE_CATALOG_JSONL). */
+export const REQUIRED_CATALOG_FILES: readonly string[] = CATALOG_FILES.filter((f) => f !== FILES.catalog);
 /** Published versions looked at for a match, newest first. */
 const LOOK_BACK = 5;
 
@@ -70,7 +72,7 @@ export async function findReusable(artifactsDir: string, key: string, self: stri
     const extract = await readStageResult(dir, 'extract');
     if ((extract?.info as { inputKey?: string } | undefined)?.inputKey !== key) continue;
     if (!(await readStageResult(dir, 'transform'))) continue;
-    if (extract && CATALOG_FILES.every((f) => existsSync(path.join(dir, f)))) return { version: v, extract };
+    if (extract && REQUIRED_CATALOG_FILES.every((f) => existsSync(path.join(dir, f)))) return { version: v, extract };
   }
   return null;
 }
@@ -87,8 +89,8 @@ export async function readReuseMarker(dir: string): Promise<string | null> {
 }
 
 /** Hard-links (or copies, across devices) the catalog files of `fromDir` into `dir`. */
-export async function linkCatalog(fromDir: string, dir: string): Promise<void> {
-  for (const f of CATALOG_FILES) {
+export async function linkCatalog(fromDir: string, dir: string, files: readonly string[] = CATALOG_FILES): Promise<void> {
+  for (const f of files) {
     const to = path.join(dir, f);
     await rm(to, { force: true });
     await link(path.join(fromDir, f), to).catch(() => copyFile(path.join(fromDir, f), to));

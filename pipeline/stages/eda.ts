@@ -1,4 +1,5 @@
 import { catalogMovies } from '../catalog-columns/movies.js';
+import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,8 +86,8 @@ async function summarizeCatalog(ctx: StageContext, catalogPath: string): Promise
 export async function runEda(ctx: StageContext): Promise<StageResult> {
   return timedStage('eda', async () => {
     const catalogPath = path.join(ctx.dir, FILES.catalog);
-    if (!existsSync(catalogPath)) {
-      throw new Error(`eda: ${FILES.catalog} is missing in ${ctx.dir}; the transform stage must run first`);
+    if (!existsSync(path.join(ctx.dir, CATALOG_COLUMNS_FILE)) && !existsSync(catalogPath)) {
+      throw new Error(`eda: the cleaned catalog (${CATALOG_COLUMNS_FILE}) is missing in version ${path.basename(ctx.dir)}; the transform stage must run first`);
     }
     const key = await edaCodeKey();
     const reused = await reusableSummary(ctx, key);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FILES } from '../artifacts/store.js';
+import { FILES, readStageResult } from '../artifacts/store.js';
 import { countLines } from '../artifacts/files.js';
 import { runTask } from '../embed/thread.js';
 import { selectEmbedder } from '../embedders/select.js';
@@ -30,8 +30,10 @@ export async function runEmbed(ctx: StageContext): Promise<StageResult> {
     const counts: Record<string, number> = {};
     const files: Record<string, string> = {};
     const info: Record<string, unknown> = {};
+    // the movies counted by transform (catalog.jsonl may not be written; counting its lines took 3 s at 10^6)
+    const published = (await readStageResult(ctx.dir, 'transform'))?.counts?.movies_published;
     for (const c of corpora) {
-      const n = existsSync(c.file) ? await countLines(c.file) : 0;
+      const n = c.corpus === 'movies' && published !== undefined ? published : existsSync(c.file) ? await countLines(c.file) : 0;
       const key = c.corpus === 'movies' ? '' : 'titles_';
       if (n === 0) {
         ctx.log.info({ corpus: c.corpus }, `nothing to embed: no ${c.unit} in this version`);

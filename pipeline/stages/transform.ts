@@ -1,6 +1,7 @@
 // Transform: extract/ outputs -> catalog.jsonl (cleaned Movie records, sorted by id), the same as
 // columns in catalog.arrow (what the service loads), and quarantine.jsonl.
 import { CatalogColumnsBuilder } from '../catalog-columns/builder.js';
+import { catalogMovies } from '../catalog-columns/movies.js';
 import { writeCatalogColumns } from '../catalog-columns/files.js';
 import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type Extr
 import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning.js';
 import { ProgressThrottle } from '../etl/progress.js';
 import { IdRanges, PartitionFiles, removeDir, scanIds } from '../etl/partitions.js';
-import { CATALOG_FILES, linkCatalog, readReuseMarker } from '../etl/reuse.js';
+import { CATALOG_FILES, linkCatalog, readReuseMarker, REQUIRED_CATALOG_FILES } from '../etl/reuse.js';
 import { readStageResult, versionDir } from '../artifacts/store.js';
 import type { Movie, StageResult } from '../types.js';
 
@@ -132,7 +133,8 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
       ids.clear();
 
       // 4. catalog, sorted by id: partitions in id order, each joined and sorted in memory
-      const catalog = new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog));
+      // catalog.jsonl is the optional human-readable export (MARQUEE_CATALOG_JSONL); catalog.arrow is what every reader uses
+      const catalog = ctx.config.catalogJsonl ? new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog)) : null;
       const columns = new CatalogColumnsBuilder();
       for (let p = 0; p < ranges.parts; p++) {
         const byId = new Map<number, Movie>();
@@ -147,13 +149,13 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
         for (const id of [...byId.keys()].sort((a, b) => a - b)) {
           const m = byId.get(id)!;
           columns.add(m);
-          await catalog.write(m);
+          await catalog?.write(m);
         }
         await Promise.all([movieParts.file(p), creditParts.file(p), keywordParts.file(p)].map((f) => rm(f, { force: true })));
       }
-      await catalog.close();
+      await catalog?.close();
       await writeCatalogColumns(path.join(ctx.dir, CATALOG_COLUMNS_FILE), columns);
-      counts.movies_published = catalog.count;
+      counts.movies_published = columns.count;
       counts.transform_partitions = ranges.parts;
       progress.report(done, 'catalog written', true);
     } finally {
@@ -168,7 +170,7 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 
     return {
       counts,
-      files: { catalog: FILES.catalog, catalogColumns: CATALOG_COLUMNS_FILE, quarantine: FILES.quarantine, dropped: DROPPED_FILE },
+      files: { ...(ctx.config.catalogJsonl && { catalog: FILES.catalog }), catalogColumns: CATALOG_COLUMNS_FILE, quarantine: FILES.quarantine, dropped: DROPPED_FILE },
     };
   });
 }
@@ -177,10 +179,31 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 async function reuseCatalog(ctx: StageContext, from: string): Promise<Omit<StageResult, 'stage' | 'startedAt' | 'ms' | 'peakRssBytes'>> {
   const fromDir = versionDir(ctx.config.artifactsDir, from);
   const prev = await readStageResult(fromDir, 'transform');
-  if (!prev || !CATALOG_FILES.every((f) => existsSync(path.join(fromDir, f)))) {
+  const required = REQUIRED_CATALOG_FILES;
+  if (!prev || !required.every((f) => existsSync(path.join(fromDir, f)))) {
     throw new Error(`transform: version ${from}, whose cleaned catalog extract chose to reuse, is no longer complete (pruned?); start the rebuild again`);
   }
-  await linkCatalog(fromDir, ctx.dir);
+  const jsonlThere = existsSync(path.join(fromDir, FILES.catalog));
+  await linkCatalog(fromDir, ctx.dir, ctx.config.catalogJsonl && jsonlThere ? CATALOG_FILES : required);
+  const files = { ...prev.files };
+  delete files.catalog;
+  if (ctx.config.catalogJsonl) {
+    // a version built without the export: written from its columns (the same records; keys in Movie's order)
+    if (!jsonlThere) await writeJsonlFromColumns(ctx.dir);
+    files.catalog = FILES.catalog;
+  }
   ctx.log.info({ from }, 'cleaned catalog linked from a published version');
-  return { counts: prev.counts, quarantine: prev.quarantine, files: prev.files, info: { ...prev.info, reusedFrom: from } };
+  return { counts: prev.counts, quarantine: prev.quarantine, files, info: { ...prev.info, reusedFrom: from } };
+}
+
+/** catalog.jsonl from the version's catalog.arrow. */
+async function writeJsonlFromColumns(dir: string): Promise<void> {
+  const out = new BufferedJsonlWriter<Movie>(path.join(dir, FILES.catalog));
+  try {
+    for await (const m of catalogMovies(path.join(dir, FILES.catalog))) await out.write(m);
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+  await out.close();
 }

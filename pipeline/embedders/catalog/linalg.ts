@@ -64,6 +64,8 @@ export interface DenseOps {
   csrTMulDense(A: Csr, Y: Float64Array, l: number): Float64Array;
   gram(Y: Float64Array, n: number, l: number): Float64Array;
   mulDense(Y: Float64Array, n: number, l: number, M: Float64Array, m: number, upper?: boolean): Float64Array;
+  /** An output of these products no longer used: its memory may serve the next (shared memory is not collected soon) */
+  release?(a: Float64Array): void;
 }
 
 /** Y (rows x l) = A X, with X (cols x l) row-major. */
@@ -303,16 +305,23 @@ function choleskyInverse(G: Float64Array, l: number): Float64Array | null {
 export function orthonormalize(Y: Float64Array, n: number, l: number, passes = 1, ops: DenseOps = ONE_THREAD): Float64Array {
   let Q = Y;
   for (let p = 0; p < passes; p++) {
-    const Ri = choleskyInverse(ops.gram(Q, n, l), l);
+    const G = ops.gram(Q, n, l);
+    const Ri = choleskyInverse(G, l);
+    ops.release?.(G);
     if (!Ri) return eigenOrthonormalize(Y, n, l, ops);
-    Q = ops.mulDense(Q, n, l, Ri, l, true);
+    const next = ops.mulDense(Q, n, l, Ri, l, true);
+    // Y is the caller's; the intermediate bases are ours
+    if (Q !== Y) ops.release?.(Q);
+    Q = next;
   }
   return Q;
 }
 
 /** Q = Y W Λ^-1/2 from the eigen-decomposition of YᵀY; negligible directions become zero columns. */
 export function eigenOrthonormalize(Y: Float64Array, n: number, l: number, ops: DenseOps = ONE_THREAD): Float64Array {
-  const { values, vectors } = symEig(ops.gram(Y, n, l), l);
+  const G = ops.gram(Y, n, l);
+  const { values, vectors } = symEig(G, l);
+  ops.release?.(G);
   const tol = Math.max(values[0], 0) * 1e-12;
   const M = new Float64Array(l * l);
   for (let a = 0; a < l; a++) {
@@ -357,16 +366,29 @@ export function randomizedSvd(
   // One Cholesky QR pass per basis: after a power iteration cond(AZ) is the spread of the top
   // singular values (10-100 for these corpora), so Q is orthonormal to ~1e-12, plenty for the
   // small SVD below. Intermediates are temporaries: at most a few n x l matrices live at once.
-  let Q = orthonormalize(ops.csrMulDense(A, rademacher(A.cols * l, opts.seed ?? 42), l), A.rows, l, q === 0 ? 2 : 1, ops);
+  // each intermediate is released once read for the last time (ops.release: see DenseOps)
+  const basis = (Y: Float64Array, n: number, passes: number) => {
+    const Q = orthonormalize(Y, n, l, passes, ops);
+    if (Q !== Y) ops.release?.(Y);
+    return Q;
+  };
+  let Q = basis(ops.csrMulDense(A, rademacher(A.cols * l, opts.seed ?? 42), l), A.rows, q === 0 ? 2 : 1);
   for (let it = 0; it < q; it++) {
     opts.onStep?.(`power iteration ${it + 1}`);
-    const Z = orthonormalize(ops.csrTMulDense(A, Q, l), A.cols, l, 1, ops);
-    Q = orthonormalize(ops.csrMulDense(A, Z, l), A.rows, l, 1, ops);
+    const T = ops.csrTMulDense(A, Q, l);
+    ops.release?.(Q);
+    const Z = basis(T, A.cols, 1);
+    const Y = ops.csrMulDense(A, Z, l);
+    ops.release?.(Z);
+    Q = basis(Y, A.rows, 1);
   }
   opts.onStep?.('small svd');
   // Bᵀ = Aᵀ Q (cols x l); B Bᵀ = (Bᵀ)ᵀ Bᵀ; its eigenvectors W give V = Bᵀ W Σ^-1.
   const Bt = ops.csrTMulDense(A, Q, l);
-  const { values, vectors } = symEig(ops.gram(Bt, A.cols, l), l);
+  ops.release?.(Q);
+  const BBt = ops.gram(Bt, A.cols, l);
+  const { values, vectors } = symEig(BBt, l);
+  ops.release?.(BBt);
   const tol = Math.max(values[0], 0) * 1e-12;
   let kk = 0;
   while (kk < k && values[kk] > tol) kk++;
@@ -377,7 +399,11 @@ export function randomizedSvd(
     sv[c] = Math.sqrt(Math.max(values[c], 0));
     for (let a = 0; a < l; a++) M[a * kk + c] = sv[c] > 0 ? vectors[a * l + c] / sv[c] : 0;
   }
-  const components = ops.mulDense(Bt, A.cols, l, M, kk);
+  const product = ops.mulDense(Bt, A.cols, l, M, kk);
+  ops.release?.(Bt);
+  // the result is the caller's: off any shared buffer the ops recycle
+  const components = ops.release ? Float64Array.from(product) : product;
+  ops.release?.(product);
   // sign convention on the components themselves, so tiny numeric changes cannot flip them
   for (let c = 0; c < kk; c++) {
     let big = 0;

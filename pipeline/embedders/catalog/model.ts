@@ -208,12 +208,14 @@ export class CatalogEmbedder implements Embedder {
     });
     docIds.length = 0;
     docTfs.length = 0;
+    // on shared memory when a helper thread shares the products: it reads A in place, not a copy
+    const mem = (bytes: number) => (ops ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const A: Csr = {
       rows: docs.length,
       cols: vocab.length,
-      indptr: new Int32Array(docs.length + 1),
-      indices: new Int32Array(nnz),
-      data: new Float64Array(nnz),
+      indptr: new Int32Array(mem((docs.length + 1) * 4)),
+      indices: new Int32Array(mem(nnz * 4)),
+      data: new Float64Array(mem(nnz * 8)),
     };
     let p = 0;
     rows.forEach((r, i) => {

@@ -105,7 +105,7 @@ describe('artifact store', () => {
     await publishVersion(artifacts, good, 'r');
     const bad = newVersionId('badbadbad');
     await prepareVersionDir(artifacts, bad);
-    await expect(publishVersion(artifacts, bad, 'r')).rejects.toThrow(/catalog\.jsonl is missing/);
+    await expect(publishVersion(artifacts, bad, 'r')).rejects.toThrow(/cleaned catalog \(catalog\.arrow\) is missing/);
     expect(await readCurrent(artifacts)).toBe(good);
   });
 

@@ -162,7 +162,7 @@ describe('eda stage on the fixture version', () => {
   it('fails clearly without a catalog', async () => {
     const d = path.join(root, '20240101T000000000Z-empty');
     await cp(path.join(FIXTURE, 'stages'), path.join(d, 'stages'), { recursive: true });
-    await expect(runEda(context(d))).rejects.toThrow(/catalog\.jsonl is missing .* transform stage must run first/);
+    await expect(runEda(context(d))).rejects.toThrow(/cleaned catalog \(catalog\.arrow\) is missing .* transform stage must run first/);
     expect(existsSync(path.join(d, 'eda', 'report.html'))).toBe(false);
   });
 });

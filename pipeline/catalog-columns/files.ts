@@ -12,6 +12,18 @@ export async function writeCatalogColumns(file: string, builder: CatalogColumnsB
   await rename(tmp, file);
 }
 
+/** A file's bytes in one buffer (catalog.arrow is one record batch: Arrow parses it whole). */
+async function readWhole(file: string): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe((await fh.stat()).size);
+    await readFully(fh, bytes, 0);
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Reads catalog.arrow: the columns are copied out of the file-sized read buffer, which is then
  * dropped, and the overviews and taglines stay in the file, read when a reply needs them (an open
@@ -20,20 +32,20 @@ export async function writeCatalogColumns(file: string, builder: CatalogColumnsB
 export async function readCatalogColumns(file: string): Promise<MovieColumns> {
   const fd = openSync(file, 'r');
   try {
-    const fh = await open(file, 'r');
-    let bytes: Buffer;
-    try {
-      const { size } = await fh.stat();
-      bytes = Buffer.allocUnsafe(size);
-      await readFully(fh, bytes, 0);
-    } finally {
-      await fh.close();
-    }
-    return await MovieColumns.load(bytes, { fd, onDisk: ['overview', 'tagline'] });
+    return await MovieColumns.load(await readWhole(file), { fd, onDisk: ['overview', 'tagline'] });
   } catch (err) {
     closeSync(fd);
     throw err;
   }
+}
+
+/**
+ * Reads catalog.arrow for a scan of every row (the pipeline's stages): the columns are views into
+ * the file's bytes, overviews included. Copies, as readCatalogColumns makes for a server that drops
+ * the buffer, would hold the catalog twice while they are made.
+ */
+export async function readCatalogColumnsInPlace(file: string): Promise<MovieColumns> {
+  return new MovieColumns(await readWhole(file));
 }
 
 /**

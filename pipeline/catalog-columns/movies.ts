@@ -3,12 +3,12 @@
 // catalog.jsonl (1.2 GB of JSON at 10^6 movies, parsed once per stage).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { open } from 'node:fs/promises';
-import { readFully, readJsonl } from '../artifacts/files.js';
+import { readJsonl } from '../artifacts/files.js';
 import { FILES } from '../artifacts/store.js';
 import type { Movie } from '../types.js';
 import { CATALOG_COLUMNS_FILE } from './schema.js';
-import { MovieColumns } from './table.js';
+import { readCatalogColumnsInPlace } from './files.js';
+import type { MovieColumns } from './table.js';
 
 /**
  * Every movie of the catalog whose JSON lines are `jsonlPath`, in catalog order: from the
@@ -28,21 +28,9 @@ export async function* catalogMovies(jsonlPath: string): AsyncGenerator<Movie> {
   }
 }
 
-/**
- * The columns of the catalog.arrow beside a version's catalog.jsonl, or null when it has none. Views
- * into the file's bytes, read whole: a scan needs every column, overviews included, and copies
- * (what the service's readCatalogColumns makes, to drop the file-sized buffer) would hold the
- * catalog twice while they are made.
- */
+/** The columns of the catalog.arrow beside a version's catalog.jsonl (read in place), or null when it has none. */
 export async function catalogColumnsBeside(jsonlPath: string): Promise<MovieColumns | null> {
   const arrow = path.join(path.dirname(jsonlPath), CATALOG_COLUMNS_FILE);
   if (path.basename(jsonlPath) !== FILES.catalog || !existsSync(arrow)) return null;
-  const fh = await open(arrow, 'r');
-  try {
-    const bytes = Buffer.allocUnsafe((await fh.stat()).size);
-    await readFully(fh, bytes, 0);
-    return new MovieColumns(bytes);
-  } finally {
-    await fh.close();
-  }
+  return readCatalogColumnsInPlace(arrow);
 }

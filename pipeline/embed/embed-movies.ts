@@ -1,12 +1,12 @@
 // The body of the embed stage (runs in a worker thread or a child process, see thread.ts): catalog.jsonl in,
 // embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
-import { availableParallelism } from 'node:os';
-import { TwoThreadDenseOps } from '../embedders/catalog/linalg-threads.js';
-import { catalogMovies } from '../catalog-columns/movies.js';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { catalogMovies } from '../catalog-columns/movies.js';
 import { readJsonl } from '../artifacts/files.js';
 import type { EmbedderChoice } from '../config.js';
+import { TwoThreadDenseOps } from '../embedders/catalog/linalg-threads.js';
 import { CatalogEmbedder, CATALOG_ALGO_VERSION, DEFAULT_CATALOG_OPTIONS, fitSample, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model.js';
 import { movieDoc } from '../embedders/movie-doc.js';
 import { titleDoc } from '../embedders/title-doc.js';

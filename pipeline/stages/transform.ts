@@ -179,12 +179,11 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 async function reuseCatalog(ctx: StageContext, from: string): Promise<Omit<StageResult, 'stage' | 'startedAt' | 'ms' | 'peakRssBytes'>> {
   const fromDir = versionDir(ctx.config.artifactsDir, from);
   const prev = await readStageResult(fromDir, 'transform');
-  const required = REQUIRED_CATALOG_FILES;
-  if (!prev || !required.every((f) => existsSync(path.join(fromDir, f)))) {
+  if (!prev || !REQUIRED_CATALOG_FILES.every((f) => existsSync(path.join(fromDir, f)))) {
     throw new Error(`transform: version ${from}, whose cleaned catalog extract chose to reuse, is no longer complete (pruned?); start the rebuild again`);
   }
   const jsonlThere = existsSync(path.join(fromDir, FILES.catalog));
-  await linkCatalog(fromDir, ctx.dir, ctx.config.catalogJsonl && jsonlThere ? CATALOG_FILES : required);
+  await linkCatalog(fromDir, ctx.dir, ctx.config.catalogJsonl && jsonlThere ? CATALOG_FILES : REQUIRED_CATALOG_FILES);
   const files = { ...prev.files };
   delete files.catalog;
   if (ctx.config.catalogJsonl) {

@@ -24,6 +24,12 @@ class Grow<T extends Int32Array | Float64Array | Uint8Array> {
   view(): T {
     return this.data.subarray(0, this.length) as T;
   }
+  append(values: ArrayLike<number>, add = 0): void {
+    this.reserve(this.length + values.length);
+    if (add === 0) this.data.set(values as never, this.length);
+    else for (let i = 0; i < values.length; i++) this.data[this.length + i] = values[i] + add;
+    this.length += values.length;
+  }
 }
 
 const int32s = () => new Grow((n) => new Int32Array(n));
@@ -62,6 +68,31 @@ class TextColumn {
   data(): Data<Utf8> {
     return makeData({ type: new Utf8(), length: this.offsets.length - 1, valueOffsets: this.offsets.view(), data: this.bytes.subarray(0, this.used) });
   }
+  snapshot(): TextSnapshot {
+    return { bytes: this.bytes.subarray(0, this.used), offsets: this.offsets.view() };
+  }
+  append(t: TextSnapshot): void {
+    const need = this.used + t.bytes.length;
+    if (need > 0x7fffffff) throw new Error('catalog column text exceeds 2 GB: write it in several record batches');
+    if (need > this.bytes.length) {
+      const next = Buffer.allocUnsafe(Math.max(need, this.bytes.length * 2));
+      this.bytes.copy(next, 0, 0, this.used);
+      this.bytes = next;
+    }
+    this.bytes.set(t.bytes, this.used);
+    this.offsets.append(t.offsets.subarray(1), this.used);
+    this.used = need;
+  }
+}
+
+interface TextSnapshot {
+  bytes: Uint8Array;
+  offsets: Int32Array;
+}
+
+interface DictSnapshot {
+  values: string[];
+  codes: Int32Array;
 }
 
 class DictColumn {
@@ -74,6 +105,17 @@ class DictColumn {
   }
   push(s: string): void {
     this.codes.push(this.dict.code(s));
+  }
+  snapshot(): DictSnapshot {
+    return { values: this.dict.values, codes: this.codes.view() };
+  }
+  /** Another builder's codes, through this dictionary: its values new here are added in its first-seen order, which is the order they would have been met in one pass over both. */
+  append(d: DictSnapshot): void {
+    const map = new Int32Array(d.values.length);
+    for (let i = 0; i < d.values.length; i++) map[i] = this.dict.code(d.values[i]);
+    this.codes.reserve(this.codes.length + d.codes.length);
+    for (let i = 0; i < d.codes.length; i++) this.codes.data[this.codes.length + i] = map[d.codes[i]];
+    this.codes.length += d.codes.length;
   }
   data(validity?: Uint8Array, nullCount = 0): Data<Dictionary<Utf8, Int32>> {
     const text = new TextColumn();
@@ -93,10 +135,27 @@ class ListBuilder {
     for (const v of values) this.items.push(v);
     this.offsets.push(this.items.codes.length);
   }
+  snapshot(): ListSnapshot {
+    return { items: this.items.snapshot(), offsets: this.offsets.view() };
+  }
+  append(l: ListSnapshot): void {
+    this.offsets.append(l.offsets.subarray(1), this.items.codes.length);
+    this.items.append(l.items);
+  }
   data(): Data<List<Dictionary<Utf8, Int32>>> {
     const type = new List(new Field('item', this.items.type, false));
     return makeData({ type, length: this.offsets.length - 1, valueOffsets: this.offsets.view(), child: this.items.data() });
   }
+}
+
+interface ListSnapshot {
+  items: DictSnapshot;
+  offsets: Int32Array;
+}
+
+interface BitsSnapshot {
+  bytes: Uint8Array;
+  length: number;
 }
 
 /** Bits in Arrow's order (least significant first). */
@@ -113,6 +172,12 @@ class Bits {
   view(): Uint8Array {
     return this.bytes.view();
   }
+  snapshot(): BitsSnapshot {
+    return { bytes: this.bytes.view(), length: this.length };
+  }
+  append(b: BitsSnapshot): void {
+    for (let i = 0; i < b.length; i++) this.push((b.bytes[i >> 3] & (1 << (i & 7))) !== 0);
+  }
 }
 
 const LIST_OF: Record<ListColumn, (m: Movie) => readonly string[]> = {
@@ -127,6 +192,26 @@ const LIST_OF: Record<ListColumn, (m: Movie) => readonly string[]> = {
   spoken_language_names: (m) => m.spokenLanguages.map((l) => l.name),
 };
 
+/**
+ * A builder's columns as plain data (typed arrays and the dictionaries' values), for another thread's
+ * builder to append: what one built over a later run of ids joins the first's columns as if one
+ * builder had seen every movie (the same bytes).
+ */
+export interface CatalogColumnsSnapshot {
+  count: number;
+  firstId: number;
+  lastId: number;
+  numbers: Record<string, Int32Array | Float64Array>;
+  texts: Record<string, TextSnapshot>;
+  dicts: Record<string, DictSnapshot>;
+  lists: Record<string, ListSnapshot>;
+  runtimeValid: BitsSnapshot;
+  collectionValid: BitsSnapshot;
+  hasCredits: BitsSnapshot;
+}
+
+const mapValues = <T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
 export class CatalogColumnsBuilder {
   private readonly numbers = Object.fromEntries(NUMBER_COLUMNS.map((c) => [c.name, c.int ? int32s() : float64s()])) as Record<string, Grow<Int32Array | Float64Array>>;
   private readonly texts = Object.fromEntries(TEXT_COLUMNS.map((c) => [c, new TextColumn()])) as Record<string, TextColumn>;
@@ -136,11 +221,13 @@ export class CatalogColumnsBuilder {
   private readonly collectionValid = new Bits();
   private readonly hasCredits = new Bits();
   private lastId = -Infinity;
+  private firstId = Infinity;
   count = 0;
 
   add(m: Movie): void {
     if (!(m.id > this.lastId)) throw new Error(`catalog columns: movie ids must ascend (${m.id} after ${this.lastId})`);
     this.lastId = m.id;
+    if (this.count === 0) this.firstId = m.id;
     const n = this.numbers;
     n.id.push(m.id);
     n.release_year.push(m.releaseYear);
@@ -164,6 +251,37 @@ export class CatalogColumnsBuilder {
     for (const c of LIST_COLUMNS) this.lists[c].push(LIST_OF[c](m));
     this.hasCredits.push(m.hasCredits);
     this.count++;
+  }
+
+  snapshot(): CatalogColumnsSnapshot {
+    return {
+      count: this.count,
+      firstId: this.firstId,
+      lastId: this.lastId,
+      numbers: mapValues(this.numbers, (g) => g.view()),
+      texts: mapValues(this.texts, (t) => t.snapshot()),
+      dicts: mapValues(this.dicts, (d) => d.snapshot()),
+      lists: mapValues(this.lists, (l) => l.snapshot()),
+      runtimeValid: this.runtimeValid.snapshot(),
+      collectionValid: this.collectionValid.snapshot(),
+      hasCredits: this.hasCredits.snapshot(),
+    };
+  }
+
+  /** Appends another builder's movies (all after this one's, by id). */
+  append(s: CatalogColumnsSnapshot): void {
+    if (s.count === 0) return;
+    if (!(s.firstId > this.lastId)) throw new Error(`catalog columns: movie ids must ascend (${s.firstId} after ${this.lastId})`);
+    for (const [k, g] of Object.entries(this.numbers)) g.append(s.numbers[k]);
+    for (const [k, t] of Object.entries(this.texts)) t.append(s.texts[k]);
+    for (const [k, d] of Object.entries(this.dicts)) d.append(s.dicts[k]);
+    for (const [k, l] of Object.entries(this.lists)) l.append(s.lists[k]);
+    this.runtimeValid.append(s.runtimeValid);
+    this.collectionValid.append(s.collectionValid);
+    this.hasCredits.append(s.hasCredits);
+    if (this.count === 0) this.firstId = s.firstId;
+    this.lastId = s.lastId;
+    this.count += s.count;
   }
 
   /** The Arrow IPC file bytes: one record batch with every column. */

@@ -179,12 +179,28 @@ const NESTED_KEYS: Record<MovieNestedColumn, ReadonlySet<string> | null> = {
   spoken_languages: new Set(['iso_639_1', 'name']),
 };
 
+/** The ids of the movies rows written: transform sizes its id-range partitions from it without reading the file again. */
+export class IdSpan {
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+  add(id: number): void {
+    this.count++;
+    if (id < this.min) this.min = id;
+    if (id > this.max) this.max = id;
+  }
+  toJSON(): { count: number; min: number; max: number } {
+    return { count: this.count, min: this.min, max: this.max };
+  }
+}
+
 /** Movies: every repeat of an id is quarantined (duplicate_id), even an identical one. */
 export async function extractMovies(
   sink: TableSink,
   files: SourceFile[],
   outPath: string,
   source?: RecordSource,
+  ids = new IdSpan(),
 ): Promise<InputFile[]> {
   const out = new BufferedJsonlWriter<ExtractedMovie>(outPath);
   const seen = new Map<number, Seen>();
@@ -221,6 +237,7 @@ export async function extractMovies(
     }
     seen.set(id, { file, row: rec.row, fingerprint: fp });
     sink.add('movies_rows_kept');
+    ids.add(id);
     return out.write({ id, file, row: rec.row, columns, nested });
   }, source));
   await out.close();

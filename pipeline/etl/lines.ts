@@ -29,6 +29,14 @@ export class BufferedJsonlWriter<T> {
     this.buf = '';
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
+  /** Appends a file's bytes (JSON lines another writer wrote) after the records written so far. */
+  async appendFile(file: string, records: number): Promise<void> {
+    if (this.buf.length > 0) await this.flush();
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+      if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    }
+    this.count += records;
+  }
   async close(): Promise<void> {
     if (this.buf.length > 0) this.stream.write(this.buf);
     this.buf = '';

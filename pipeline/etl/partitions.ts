@@ -41,6 +41,11 @@ export class IdRanges {
   }
 }
 
+/** Partition `i`'s file of the `name` records under `dir`. */
+export function partitionFile(dir: string, name: string, i: number): string {
+  return path.join(dir, `${name}-${i}.jsonl`);
+}
+
 /** One JSON-lines file per partition under `dir` (removed by close()). */
 export class PartitionFiles<T> {
   private readonly writers: BufferedJsonlWriter<T>[];
@@ -57,7 +62,7 @@ export class PartitionFiles<T> {
     return new PartitionFiles<T>(dir, name, parts);
   }
   file(i: number): string {
-    return path.join(this.dir, `${this.name}-${i}.jsonl`);
+    return partitionFile(this.dir, this.name, i);
   }
   write(part: number, record: T): Promise<void> | void {
     return this.writers[part].write(record);

@@ -4,28 +4,32 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startThread } from './entry.js';
 
-type HelperEvent = { type: 'progress'; done: number } | { type: 'done' } | { type: 'error'; message: string };
+type HelperEvent = { type: 'progress'; done: number } | { type: 'done'; result?: unknown } | { type: 'error'; message: string };
 
-/** Runs `entry` (a URL from entryUrl) on a thread with `task`; resolves when it is done, rejects with its error. */
-export function runHelper(entry: URL, task: unknown, what: string, onProgress: (done: number) => void): Promise<void> {
+/**
+ * Runs `entry` (a URL from entryUrl) on a thread with `task`; resolves with what its body returned
+ * when it is done, rejects with its error. `signal` stops the thread (the caller gave up).
+ */
+export function runHelper<R = void>(entry: URL, task: unknown, what: string, onProgress: (done: number) => void, signal?: AbortSignal): Promise<R> {
   const w = startThread(entry, task);
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<R>((resolve, reject) => {
+    signal?.addEventListener('abort', () => reject(new Error(`${what}: stopped`)), { once: true });
     w.on('message', (e: HelperEvent) => {
       if (e.type === 'progress') onProgress(e.done);
-      else if (e.type === 'done') resolve();
+      else if (e.type === 'done') resolve(e.result as R);
       else reject(new Error(`${what}: ${e.message}`));
     });
     w.on('error', reject);
-    w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} thread exited ${code}`))));
+    w.on('exit', (code) => (code === 0 ? reject(new Error(`${what} thread ended without its result`)) : reject(new Error(`${what} thread exited ${code}`))));
   }).finally(() => void w.terminate());
 }
 
-/** The thread side: runs `body` with this thread's task and a progress reporter, then says done or why not. */
-export async function helperMain<T>(body: (task: T, progress: (done: number) => void) => Promise<void>): Promise<void> {
+/** The thread side: runs `body` with this thread's task and a progress reporter, then says done (with its result) or why not. */
+export async function helperMain<T, R = void>(body: (task: T, progress: (done: number) => void) => Promise<R>): Promise<void> {
   const post = (e: HelperEvent) => parentPort!.postMessage(e);
   try {
-    await body(workerData as T, (done) => post({ type: 'progress', done }));
-    post({ type: 'done' });
+    const result = await body(workerData as T, (done) => post({ type: 'progress', done }));
+    post({ type: 'done', ...(result !== undefined && { result }) });
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }

@@ -15,6 +15,7 @@ import {
   extractCredits,
   extractKeywords,
   extractMovies,
+  IdSpan,
   type RecordSource,
 } from '../etl/extract-tables.js';
 import { BufferedJsonlWriter } from '../etl/lines.js';
@@ -90,10 +91,11 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
       r ? (p, d, s) => r.read(p, d, s) : undefined;
 
     let inputs;
+    const movieIds = new IdSpan();
     try {
       // The three tables at once: their records interleave on this thread.
       const work = [
-        extractMovies(sink, tables.movies, out(EXTRACT_FILES.movies), sourceOf(readers[1])),
+        extractMovies(sink, tables.movies, out(EXTRACT_FILES.movies), sourceOf(readers[1]), movieIds),
         extractCredits(sink, tables.credits, out(EXTRACT_FILES.credits), sourceOf(readers[0])),
         extractKeywords(sink, tables.keywords, out(EXTRACT_FILES.keywords), sourceOf(readers[1])),
       ];
@@ -140,7 +142,7 @@ export async function runExtract(ctx: StageContext, opts: ExtractOptions = {}): 
         extract_keywords: `${FILES.extractDir}/${EXTRACT_FILES.keywords}`,
         extract_quarantine: `${FILES.extractDir}/${EXTRACT_FILES.quarantine}`,
       },
-      info: { dataDir: ctx.config.dataDir, csvThread: threaded, family: tmdbAbsent ? 'absent' : 'built', inputKey: key, reusedFrom: null },
+      info: { dataDir: ctx.config.dataDir, csvThread: threaded, family: tmdbAbsent ? 'absent' : 'built', inputKey: key, reusedFrom: null, movieIds: movieIds.toJSON() },
     };
   });
 }

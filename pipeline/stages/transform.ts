@@ -5,32 +5,24 @@ import { catalogMovies } from '../catalog-columns/movies.js';
 import { writeCatalogColumns } from '../catalog-columns/files.js';
 import { CATALOG_COLUMNS_FILE } from '../catalog-columns/schema.js';
 import { existsSync } from 'node:fs';
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { timedStage, type StageContext } from './context.js';
 import { FILES } from '../artifacts/store.js';
 import { BufferedJsonlWriter, readJsonLines } from '../etl/lines.js';
-import { EXTRACT_FILES, type ExtractedCredits, type ExtractedKeywords, type ExtractedMovie } from '../etl/extracted.js';
-import { castNames, cleanMovie, directorNames, names, type Tally } from '../etl/cleaning.js';
+import { EXTRACT_FILES, type ExtractedMovie } from '../etl/extracted.js';
+import { cleanMovie, type Tally } from '../etl/cleaning.js';
 import { ProgressThrottle } from '../etl/progress.js';
-import { IdRanges, PartitionFiles, removeDir, scanIds } from '../etl/partitions.js';
+import { joinedPartPath, joinPartitions, PARTS, rangesOf, routeCredits, routeKeywords, type RangeSpec } from '../etl/join.js';
+import type { JoinResult, TransformTask } from '../etl/transform-worker.js';
+import { MOVIES_PER_PARTITION, PartitionFiles, removeDir, scanIds } from '../etl/partitions.js';
+import { runHelper } from '../runtime/helper-thread.js';
+import { entryUrl } from '../runtime/entry.js';
 import { CATALOG_FILES, linkCatalog, readReuseMarker, REQUIRED_CATALOG_FILES } from '../etl/reuse.js';
 import { readStageResult, versionDir } from '../artifacts/store.js';
 import type { Movie, StageResult } from '../types.js';
 
 export const DROPPED_FILE = 'dropped.jsonl';
-
-/** A credits row reduced to what the catalog keeps, on its way to its movie's partition. */
-interface CreditsJoin {
-  id: number;
-  cast: string[];
-  directors: string[];
-}
-
-interface KeywordsJoin {
-  id: number;
-  keywords: string[];
-}
 
 /** A movies row left out of the catalog by a cleaning rule (not a malformed row: those are quarantined). */
 export interface DroppedRecord {
@@ -74,91 +66,102 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
 
     // Joined one id range at a time (partitions on disk): memory is one partition's movies, whatever
     // the catalog's size. The order of records within a partition is the input order, so later
-    // credits/keywords rows for a movie still replace earlier ones, as in one in-memory join.
-    const ranges = await scanIds(input(EXTRACT_FILES.movies)).then((r) => new IdRanges(r.min, r.max, r.count, ctx.moviesPerPartition));
+    // credits/keywords rows for a movie still replace earlier ones, as in one in-memory join. From two
+    // partitions a helper thread routes the credits and keywords while this one cleans the movies,
+    // then joins the later half of the partitions while this one joins the earlier half.
+    const scanned = (await extractedIds(ctx.dir)) ?? (await scanIds(input(EXTRACT_FILES.movies)));
+    const spec: RangeSpec = { ...scanned, perPartition: ctx.moviesPerPartition ?? MOVIES_PER_PARTITION };
+    const ranges = rangesOf(spec);
+    const twoThreads = ranges.parts >= 2;
     const tmpDir = path.join(ctx.dir, FILES.extractDir, `transform-partitions-${process.pid}`);
+    await mkdir(tmpDir, { recursive: true });
+    const stopHelpers = new AbortController();
+    const helpers: Promise<unknown>[] = [];
+    const helper = (task: TransformTask, onDone: (d: number) => void) => {
+      const run = runHelper<JoinResult | undefined>(entryUrl('../etl/transform-worker.ts', import.meta.url), task, 'transform helper', onDone, stopHelpers.signal);
+      // awaited where its result is needed; a failure before then must not go unhandled
+      run.catch(() => {});
+      helpers.push(run);
+      return run;
+    };
+    let helperDone = 0;
+    const report = (message: string) => progress.report(done + helperDone, message);
     try {
-      // 1. movies: clean, drop rows without a valid release date (counted and listed in dropped.jsonl)
-      const ids = new Set<number>();
-      const movieParts = await PartitionFiles.create<Movie>(tmpDir, 'movies', ranges.parts);
+      // 1. credits and keywords (the big input) to their movies' partitions, reduced to names
+      const credits = input(EXTRACT_FILES.credits);
+      const keywords = input(EXTRACT_FILES.keywords);
+      const routed = twoThreads
+        ? helper({ kind: 'route', credits, keywords, ranges: spec, tmpDir }, (d) => ((helperDone = d), report('credits and keywords')))
+        : null;
+
+      // 2. movies: clean, drop rows without a valid release date (counted and listed in dropped.jsonl)
+      const movieParts = await PartitionFiles.create<Movie>(tmpDir, PARTS.movies, ranges.parts);
       const dropped = new BufferedJsonlWriter<DroppedRecord>(path.join(ctx.dir, DROPPED_FILE));
-      for await (const m of readJsonLines<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
-        progress.report(++done, 'movies');
-        const r = cleanMovie(m, tally);
-        if (!r.ok) {
-          tally('dropped_no_release_date');
-          tally(r.why === 'missing' ? 'dropped_missing_release_date' : 'dropped_invalid_release_date');
-          await dropped.write({
-            id: m.id,
-            title: (m.columns.title ?? '').trim(),
-            file: m.file,
-            row: m.row,
-            reason: r.why === 'missing' ? 'missing_release_date' : 'invalid_release_date',
-            value: r.value,
-          });
-          continue;
+      try {
+        for await (const m of readJsonLines<ExtractedMovie>(input(EXTRACT_FILES.movies))) {
+          done++;
+          report('movies');
+          const r = cleanMovie(m, tally);
+          if (!r.ok) {
+            tally('dropped_no_release_date');
+            tally(r.why === 'missing' ? 'dropped_missing_release_date' : 'dropped_invalid_release_date');
+            await dropped.write({
+              id: m.id,
+              title: (m.columns.title ?? '').trim(),
+              file: m.file,
+              row: m.row,
+              reason: r.why === 'missing' ? 'missing_release_date' : 'invalid_release_date',
+              value: r.value,
+            });
+            continue;
+          }
+          await movieParts.write(ranges.of(m.id), r.movie);
         }
-        ids.add(m.id);
-        await movieParts.write(ranges.of(m.id), r.movie);
+      } catch (e) {
+        await Promise.all([dropped.abort(), movieParts.abort()]);
+        throw e;
       }
       await dropped.close();
       await movieParts.finish();
-
-      // 2. credits (the big input): streamed, reduced to names, routed to their movie's partition
-      const creditParts = await PartitionFiles.create<CreditsJoin>(tmpDir, 'credits', ranges.parts);
-      for await (const c of readJsonLines<ExtractedCredits>(input(EXTRACT_FILES.credits))) {
-        progress.report(++done, 'credits');
-        if (!ids.has(c.id)) {
-          tally('credits_without_movie');
-          continue;
-        }
-        await creditParts.write(ranges.of(c.id), { id: c.id, cast: castNames(c.cast, tally), directors: directorNames(c.crew) });
-        tally('movies_with_credits');
+      const onRow = () => void (++done, report('credits and keywords'));
+      if (routed) await routed;
+      else {
+        await routeCredits(credits, ranges, tmpDir, onRow);
+        await routeKeywords(keywords, ranges, tmpDir, onRow);
       }
-      await creditParts.finish();
+      done += helperDone;
+      helperDone = 0;
 
-      // 3. keywords
-      const keywordParts = await PartitionFiles.create<KeywordsJoin>(tmpDir, 'keywords', ranges.parts);
-      for await (const k of readJsonLines<ExtractedKeywords>(input(EXTRACT_FILES.keywords))) {
-        progress.report(++done, 'keywords');
-        if (!ids.has(k.id)) {
-          tally('keywords_without_movie');
-          continue;
-        }
-        const keywords = [...new Set(names(k.keywords, 'keywords', tally))];
-        await keywordParts.write(ranges.of(k.id), { id: k.id, keywords });
-        if (keywords.length > 0) tally('movies_with_keywords');
-      }
-      await keywordParts.finish();
-      ids.clear();
-
-      // 4. catalog, sorted by id: partitions in id order, each joined and sorted in memory
+      // 3. catalog, sorted by id: partitions in id order, each joined and sorted in memory
       // catalog.jsonl is the optional human-readable export (MARQUEE_CATALOG_JSONL); catalog.arrow is what every reader uses
       const catalog = ctx.config.catalogJsonl ? new BufferedJsonlWriter<Movie>(path.join(ctx.dir, FILES.catalog)) : null;
       const columns = new CatalogColumnsBuilder();
-      for (let p = 0; p < ranges.parts; p++) {
-        const byId = new Map<number, Movie>();
-        for await (const m of readJsonLines<Movie>(movieParts.file(p))) byId.set(m.id, m);
-        for await (const c of readJsonLines<CreditsJoin>(creditParts.file(p))) {
-          const movie = byId.get(c.id)!;
-          movie.cast = c.cast;
-          movie.directors = c.directors;
-          movie.hasCredits = true;
+      const half = twoThreads ? Math.floor(ranges.parts / 2) : ranges.parts;
+      const laterPart = catalog ? joinedPartPath(tmpDir) : null;
+      const later = twoThreads
+        ? helper({ kind: 'join', tmpDir, from: half, to: ranges.parts, jsonl: laterPart }, (d) => ((helperDone = d), report('catalog')))
+        : null;
+      try {
+        await joinPartitions(tmpDir, 0, half, columns, catalog, tally, (n) => ((done += n), report('catalog')));
+        const rest = await later;
+        if (rest) {
+          columns.append(rest.columns);
+          for (const [k, n] of Object.entries(rest.counts)) tally(k, n);
+          if (catalog && laterPart) await catalog.appendFile(laterPart, rest.jsonlRecords);
         }
-        for await (const k of readJsonLines<KeywordsJoin>(keywordParts.file(p))) byId.get(k.id)!.keywords = k.keywords;
-        for (const id of [...byId.keys()].sort((a, b) => a - b)) {
-          const m = byId.get(id)!;
-          columns.add(m);
-          await catalog?.write(m);
-        }
-        await Promise.all([movieParts.file(p), creditParts.file(p), keywordParts.file(p)].map((f) => rm(f, { force: true })));
+      } catch (e) {
+        await catalog?.abort();
+        throw e;
       }
       await catalog?.close();
       await writeCatalogColumns(path.join(ctx.dir, CATALOG_COLUMNS_FILE), columns);
       counts.movies_published = columns.count;
       counts.transform_partitions = ranges.parts;
-      progress.report(done, 'catalog written', true);
+      progress.report(done + helperDone, 'catalog written', true);
     } finally {
+      // a helper still running (this thread failed) must not write into the removed dir
+      stopHelpers.abort();
+      await Promise.allSettled(helpers);
       await removeDir(tmpDir);
     }
 
@@ -173,6 +176,14 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
       files: { ...(ctx.config.catalogJsonl && { catalog: FILES.catalog }), catalogColumns: CATALOG_COLUMNS_FILE, quarantine: FILES.quarantine, dropped: DROPPED_FILE },
     };
   });
+}
+
+/** The movie ids extract wrote (its stage result says; older version dirs do not). */
+async function extractedIds(dir: string): Promise<{ count: number; min: number; max: number } | null> {
+  const ids = (await readStageResult(dir, 'extract'))?.info?.movieIds as { count: number; min: number | null; max: number | null } | undefined;
+  if (!ids || !Number.isInteger(ids.count)) return null;
+  // JSON writes an empty span's infinities as null
+  return ids.count > 0 ? { count: ids.count, min: Number(ids.min), max: Number(ids.max) } : { count: 0, min: Infinity, max: -Infinity };
 }
 
 /** Extract found a published version built from the same input and code: link its catalog files. */

@@ -11,6 +11,7 @@ import { createLogger } from '../../pipeline/log.js';
 import type { Progress, StageContext } from '../../pipeline/stages/context.js';
 import { runExtract } from '../../pipeline/stages/extract.js';
 import { runTransform } from '../../pipeline/stages/transform.js';
+import { writeStageResult } from '../../pipeline/artifacts/store.js';
 import { computeReturn, parseReleaseDate } from '../../pipeline/etl/cleaning.js';
 import type { Movie, QuarantineRecord, StageResult } from '../../pipeline/types.js';
 
@@ -41,6 +42,8 @@ async function build(name: string, csvThread: boolean, moviesPerPartition?: numb
     moviesPerPartition,
   };
   const extract = await runExtract(ctx, { csvThread });
+  // with extract's result on disk transform takes the movie ids from it; without, it scans extract's movies file
+  if (moviesPerPartition !== undefined) await writeStageResult(dir, extract);
   const transform = await runTransform(ctx);
   const lines = async (f: string) =>
     (await readFile(path.join(dir, f), 'utf8'))
@@ -369,6 +372,9 @@ describe('stage results', () => {
     for (const f of ['catalog.jsonl', 'quarantine.jsonl', 'dropped.jsonl']) {
       expect(await readFile(path.join(partitioned.dir, f), 'utf8'), f).toBe(await readFile(path.join(inline.dir, f), 'utf8'));
     }
+    // the later half of the partitions was joined on a helper thread and its columns appended
+    expect(Buffer.compare(await readFile(path.join(partitioned.dir, 'catalog.arrow')), await readFile(path.join(inline.dir, 'catalog.arrow')))).toBe(0);
+    expect(partitioned.extract.info!.movieIds).toEqual({ count: expect.any(Number), min: expect.any(Number), max: expect.any(Number) });
     const { transform_partitions: _a, ...a } = partitioned.transform.counts!;
     const { transform_partitions: _b, ...b } = inline.transform.counts!;
     expect(a).toEqual(b);

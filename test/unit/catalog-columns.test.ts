@@ -105,6 +105,26 @@ describe('catalog columns', () => {
     }
   });
 
+  test('columns built in two runs on two builders and appended are the bytes of one builder over all (transform joins on two threads)', async () => {
+    const movies = await fixtureMovies();
+    const one = new CatalogColumnsBuilder();
+    for (const m of movies) one.add(m);
+    for (const cut of [0, 1, Math.floor(movies.length / 2), movies.length]) {
+      const first = new CatalogColumnsBuilder();
+      const later = new CatalogColumnsBuilder();
+      movies.forEach((m, i) => (i < cut ? first : later).add(m));
+      // through a structured clone, as it crosses from the helper thread
+      first.append(structuredClone(later.snapshot()));
+      expect(first.count).toBe(movies.length);
+      expect(Buffer.compare(first.finish(), one.finish()), `cut at ${cut}`).toBe(0);
+    }
+    const early = new CatalogColumnsBuilder();
+    early.add(movies[movies.length - 1]);
+    const rest = new CatalogColumnsBuilder();
+    rest.add(movies[0]);
+    expect(() => early.append(rest.snapshot())).toThrow(/ids must ascend/);
+  });
+
   test('ids out of order are refused when built (rows are found by binary search)', () => {
     const b = new CatalogColumnsBuilder();
     b.add(bare(5));

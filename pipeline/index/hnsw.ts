@@ -11,7 +11,7 @@ import os from 'node:os';
 import { entryUrl } from '../runtime/entry.js';
 import { progressSum, runHelper } from '../runtime/helper-thread.js';
 import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
-import { rerankDocs } from './rerank-docs.js';
+import { rerankFeatures } from './rerank-docs.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
 import type { SimilarSliceTask } from './similar-worker.js';
 import { readShard, releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
@@ -222,19 +222,17 @@ export async function buildIndex(
   let similar: IndexOutcome['similar'];
   if (job.docs) {
     const t1 = performance.now();
-    const docs = await rerankDocs(job.docs.file, job.docs.corpus);
-    const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}\n`);
-    for (const d of docs) listKey.update(`${d.title}\u0000${d.keywords.join('\u0001')}\u0000${d.cast.slice(0, 5).join('\u0001')}\n`);
+    const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
+    // on shared memory when helper threads read them: one copy of the features, not one per thread
+    const features = await rerankFeatures(job.docs.file, job.docs.corpus, threads > 1);
+    // a list depends on the graph and the features only
+    const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}|${features.digest()}\n`);
     const lkey = `${listKey.digest('hex').slice(0, 32)}-similar`;
     const target = path.join(job.dir, SIMILAR_FILES.bin);
     let listsReused = false;
     if (cache && (await cache.fetch(lkey, target))) {
       listsReused = true;
     } else {
-      const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
-      // on shared memory when helper threads read them: one copy of the features, not one per thread
-      const features = new RerankFeatures(docs, threads > 1);
-      docs.length = 0;
       const lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, threads, (done) =>
         hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`),
       );

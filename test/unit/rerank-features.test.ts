@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { baseTitle, RERANK_WEIGHTS, RARE_TITLE_WORD_DF, RerankFeatures, titleWords, type RerankDoc } from '../../pipeline/index/rerank.js';
 import { normalizeKey } from '../../pipeline/normalize.js';
+import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js';
+import { MovieColumns } from '../../pipeline/catalog-columns/table.js';
+import { bareMovie } from '../helpers/movie.js';
 
 // The typed features against the definitions written out with Sets and strings, on seeded random docs
 // drawn from small vocabularies (so words, keywords and cast are shared and some title words are rare).
@@ -73,6 +76,22 @@ describe('RerankFeatures', () => {
       expect(f.titleCandidates(i)).toEqual(want);
     }
     expect(D.some((_, i) => f.titleCandidates(i).length > 0)).toBe(true);
+  });
+
+  it('built from a catalog\'s columns (dictionary codes), scores and offers as from the docs, with the same digest', () => {
+    const b = new CatalogColumnsBuilder();
+    D.forEach((d, i) => b.add(bareMovie(i + 1, { title: d.title, keywords: [...d.keywords], cast: [...d.cast] })));
+    const c = new MovieColumns(b.finish());
+    const f = RerankFeatures.fromCatalog(c, true);
+    expect(f.columns.cast.buffer instanceof SharedArrayBuffer).toBe(true);
+    for (let a = 0; a < D.length; a += 7) for (let b2 = 0; b2 < D.length; b2 += 3) expect(f.score(a, b2, 0.5)).toBe(expectedScore(a, b2, 0.5));
+    const g = new RerankFeatures(D);
+    for (let i = 0; i < D.length; i++) expect(f.titleCandidates(i)).toEqual(g.titleCandidates(i));
+    expect(f.digest()).toBe(g.digest());
+    // the digest follows what a list depends on
+    const other = docs(400);
+    other[3] = { ...other[3], keywords: [...other[3].keywords, 'brand new'] };
+    expect(new RerankFeatures(other).digest()).not.toBe(g.digest());
   });
 
   it('works the same from its columns (a helper thread)', () => {

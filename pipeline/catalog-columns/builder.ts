@@ -268,6 +268,20 @@ export class CatalogColumnsBuilder {
     };
   }
 
+  /** The snapshot's buffers, to move it to another thread without a copy (the builder is unusable after). */
+  static buffersOf(s: CatalogColumnsSnapshot): ArrayBuffer[] {
+    const out = new Set<ArrayBuffer>();
+    const add = (a: ArrayBufferView) => {
+      if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+    };
+    Object.values(s.numbers).forEach(add);
+    for (const t of Object.values(s.texts)) [t.bytes, t.offsets].forEach(add);
+    for (const d of Object.values(s.dicts)) add(d.codes);
+    for (const l of Object.values(s.lists)) [l.offsets, l.items.codes].forEach(add);
+    [s.runtimeValid, s.collectionValid, s.hasCredits].forEach((b) => add(b.bytes));
+    return [...out];
+  }
+
   /** Appends another builder's movies (all after this one's, by id). */
   append(s: CatalogColumnsSnapshot): void {
     if (s.count === 0) return;

@@ -42,4 +42,5 @@ await helperMain<TransformTask, JoinResult | undefined>(async (t, progress) => {
   }
   await jsonl?.close();
   return { columns: columns.snapshot(), counts, jsonlRecords: jsonl?.count ?? 0 };
-});
+  // the columns are moved, not copied: a copy would be a second half-catalog in memory at once
+}, (r) => (r ? CatalogColumnsBuilder.buffersOf(r.columns) : []));

@@ -24,12 +24,18 @@ export function runHelper<R = void>(entry: URL, task: unknown, what: string, onP
   }).finally(() => void w.terminate());
 }
 
-/** The thread side: runs `body` with this thread's task and a progress reporter, then says done (with its result) or why not. */
-export async function helperMain<T, R = void>(body: (task: T, progress: (done: number) => void) => Promise<R>): Promise<void> {
-  const post = (e: HelperEvent) => parentPort!.postMessage(e);
+/**
+ * The thread side: runs `body` with this thread's task and a progress reporter, then says done (with
+ * its result) or why not. `transfer` names the result's buffers to move rather than copy.
+ */
+export async function helperMain<T, R = void>(
+  body: (task: T, progress: (done: number) => void) => Promise<R>,
+  transfer: (result: R) => ArrayBuffer[] = () => [],
+): Promise<void> {
+  const post = (e: HelperEvent, moved: ArrayBuffer[] = []) => parentPort!.postMessage(e, moved);
   try {
     const result = await body(workerData as T, (done) => post({ type: 'progress', done }));
-    post({ type: 'done', ...(result !== undefined && { result }) });
+    post({ type: 'done', ...(result !== undefined && { result }) }, result !== undefined ? transfer(result) : []);
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }

@@ -70,7 +70,9 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
     // partitions a helper thread routes the credits and keywords while this one cleans the movies,
     // then joins the later half of the partitions while this one joins the earlier half.
     const scanned = (await extractedIds(ctx.dir)) ?? (await scanIds(input(EXTRACT_FILES.movies)));
-    const spec: RangeSpec = { ...scanned, perPartition: ctx.moviesPerPartition ?? MOVIES_PER_PARTITION };
+    // two threads join at once past one partition: each a half-size partition, so the movies held are as with one
+    const perPartition = ctx.moviesPerPartition ?? (scanned.count > MOVIES_PER_PARTITION ? MOVIES_PER_PARTITION / 2 : MOVIES_PER_PARTITION);
+    const spec: RangeSpec = { ...scanned, perPartition };
     const ranges = rangesOf(spec);
     const twoThreads = ranges.parts >= 2;
     const tmpDir = path.join(ctx.dir, FILES.extractDir, `transform-partitions-${process.pid}`);

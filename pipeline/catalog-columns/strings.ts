@@ -2,6 +2,7 @@
 // dictionaries hold 3.6 million names: as JS strings they were hundreds of MB of heap objects that
 // every full collection walks, for names a call shows a handful of.
 
+import type { Hash } from 'node:crypto';
 import { keyHash, normalizeKey, plainKeyHash, samePlainKey } from '../normalize.js';
 
 /** A list of strings read by position (an array of them, or bytes decoded on demand). */
@@ -63,6 +64,12 @@ export class Utf8Strings implements Names {
     const bt = other.offsets[j + 1];
     if (plainKeyHash(this.bytes, af, at) >= 0 && plainKeyHash(other.bytes, bf, bt) >= 0) return samePlainKey(this.bytes, af, at, other.bytes, bf, bt);
     return normalizeKey(this.get(i)) === normalizeKey(other.get(j));
+  }
+
+  /** Feeds the strings' bytes and bounds to a hash (a digest of the dictionary without decoding it). */
+  hashInto(h: Hash): void {
+    h.update(new Uint8Array(this.offsets.buffer, this.offsets.byteOffset, this.offsets.byteLength));
+    h.update(this.bytes);
   }
 
   /** Every string, as a fresh array (for the small dictionaries). */

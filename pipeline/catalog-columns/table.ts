@@ -2,6 +2,7 @@
 // UTF-8 bytes for texts, dictionary codes for shared names. A few large buffers instead of an object
 // per movie, so garbage collection has little to walk; `movie(row)` builds a Movie when a reply needs one.
 import { closeSync } from 'node:fs';
+import type { Hash } from 'node:crypto';
 import { readFullySync } from '../artifacts/files.js';
 import { tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { nextTurn } from '../runtime/turns.js';
@@ -227,6 +228,22 @@ export class MovieColumns {
 
   title(row: number): string {
     return this.textAt('title', row);
+  }
+
+  /** Feeds the titles and the keyword and cast lists (codes and dictionaries) to a hash: what the similar lists' rerank reads, without decoding it. */
+  hashRerankInputs(h: Hash): void {
+    const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const t = this.texts.title;
+    h.update(bytes(t.offsets));
+    if ('bytes' in t) h.update(t.bytes);
+    else for (let row = 0; row < this.length; row++) h.update(this.title(row));
+    for (const c of ['keywords', 'cast'] as const) {
+      const l = this.lists[c];
+      h.update(`${c}\n`);
+      h.update(bytes(l.offsets));
+      h.update(bytes(l.codes));
+      l.values.hashInto(h);
+    }
   }
   /** keyHash(normalizeKey(title(row))), from the title's bytes when they are plain ASCII (no string made). */
   titleKeyHash(row: number): number {

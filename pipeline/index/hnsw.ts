@@ -11,7 +11,7 @@ import os from 'node:os';
 import { entryUrl } from '../runtime/entry.js';
 import { progressSum, runHelper } from '../runtime/helper-thread.js';
 import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
-import { rerankFeatures } from './rerank-docs.js';
+import { rerankInput } from './rerank-docs.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
 import type { SimilarSliceTask } from './similar-worker.js';
 import { readShard, releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
@@ -222,17 +222,24 @@ export async function buildIndex(
   let similar: IndexOutcome['similar'];
   if (job.docs) {
     const t1 = performance.now();
-    const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
-    // on shared memory when helper threads read them: one copy of the features, not one per thread
-    const features = await rerankFeatures(job.docs.file, job.docs.corpus, threads > 1);
-    // a list depends on the graph and the features only
-    const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}|${features.digest()}\n`);
+    const input = await rerankInput(job.docs.file, job.docs.corpus);
+    // a list depends on the graph and the rerank's input only
+    const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}|${input.digest}\n`);
     const lkey = `${listKey.digest('hex').slice(0, 32)}-similar`;
     const target = path.join(job.dir, SIMILAR_FILES.bin);
     let listsReused = false;
     if (cache && (await cache.fetch(lkey, target))) {
       listsReused = true;
+      input.close();
     } else {
+      const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
+      // on shared memory when helper threads read them: one copy of the features, not one per thread
+      let features: RerankFeatures;
+      try {
+        features = input.features(threads > 1);
+      } finally {
+        input.close();
+      }
       const lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, threads, (done) =>
         hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`),
       );

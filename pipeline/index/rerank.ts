@@ -7,7 +7,6 @@
 // chance the same users rate both movies), over 1,031 movies with 20+ raters, by bench:index
 // --tune-rerank: never on collections, which the quality figures judge. The chosen weights lift
 // co-occurrence of the top-5 from 1.366 (embedding alone) to 1.389.
-import { createHash } from 'node:crypto';
 import type { MovieColumns } from '../catalog-columns/table.js';
 import { normalizeKey } from '../normalize.js';
 
@@ -257,16 +256,6 @@ export class RerankFeatures {
       ),
       shared,
     );
-  }
-
-  /** A digest of the features: the similar lists depend on them and the graph only. */
-  digest(): string {
-    const h = createHash('sha256');
-    for (const [name, a] of Object.entries(this.columns) as [string, Int32Array | Float64Array][]) {
-      h.update(`${name}:${a.length}\n`);
-      h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    }
-    return h.digest('hex');
   }
 
   /** Docs sharing a rare title word with doc i (never i), in the order first met. */

@@ -1,5 +1,6 @@
 // The columnar catalog (pipeline/catalog-columns): every Movie field survives the round trip through
 // Arrow IPC bytes, on the handmade fixture catalog and on edge cases built here.
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -123,6 +124,22 @@ describe('catalog columns', () => {
     const rest = new CatalogColumnsBuilder();
     rest.add(movies[0]);
     expect(() => early.append(rest.snapshot())).toThrow(/ids must ascend/);
+  });
+
+  test('the rerank inputs\' digest follows titles, keywords and cast, not the other columns', async () => {
+    const movies = await fixtureMovies();
+    const digest = (ms: Movie[]) => {
+      const h = createHash('sha256');
+      columnsOf(ms).hashRerankInputs(h);
+      return h.digest('hex');
+    };
+    const base = digest(movies);
+    expect(digest(movies.map((m) => ({ ...m })))).toBe(base);
+    const change = (f: (m: Movie) => Movie) => digest(movies.map((m, i) => (i === 2 ? f({ ...m }) : m)));
+    expect(change((m) => ({ ...m, overview: `${m.overview} more`, voteCount: m.voteCount + 1 }))).toBe(base);
+    expect(change((m) => ({ ...m, title: `${m.title} 2` }))).not.toBe(base);
+    expect(change((m) => ({ ...m, keywords: [...m.keywords, 'a new keyword'] }))).not.toBe(base);
+    expect(change((m) => ({ ...m, cast: ['Someone Else', ...m.cast] }))).not.toBe(base);
   });
 
   test('ids out of order are refused when built (rows are found by binary search)', () => {

@@ -37,29 +37,57 @@ export const rangesOf = (r: RangeSpec) => new IdRanges(r.min, r.max, r.count, r.
 
 export const PARTS = { movies: 'movies', credits: 'credits', keywords: 'keywords' } as const;
 
-/** Counts the entries a row's cleaning tallies (castNames and names tally one key each). */
-function rowCounter(): { tally: Tally; take(): number } {
-  let n = 0;
-  return {
-    tally: (_k, by = 1) => void (n += by),
-    take: () => {
-      const v = n;
-      n = 0;
-      return v;
-    },
-  };
+/**
+ * A table joined onto the movies: how a row is reduced on its way to its partition (`tally` counts
+ * its nameless entries, kept on the record as `unnamed` and tallied under `unnamedKey` only when the
+ * row's movie is kept) and how the reduced row lands on its movie.
+ */
+interface Joined<In extends { id: number }, Out extends { id: number; unnamed?: number }> {
+  name: typeof PARTS.credits | typeof PARTS.keywords;
+  unnamedKey: string;
+  reduce(row: In, tally: Tally): Omit<Out, 'id' | 'unnamed'>;
+  attach(movie: Movie, row: Out, tally: Tally): void;
 }
 
-/** Streams extract's credits into per-partition files (input order kept: a later row for a movie replaces an earlier one at the join). */
-export async function routeCredits(file: string, ranges: IdRanges, tmpDir: string, onRow: () => void): Promise<void> {
-  const parts = await PartitionFiles.create<CreditsJoin>(tmpDir, PARTS.credits, ranges.parts);
-  const unnamed = rowCounter();
+const CREDITS: Joined<ExtractedCredits, CreditsJoin> = {
+  name: PARTS.credits,
+  unnamedKey: 'cast_entries_without_name',
+  reduce: (c, tally) => ({ cast: castNames(c.cast, tally), directors: directorNames(c.crew) }),
+  attach: (movie, c, tally) => {
+    movie.cast = c.cast;
+    movie.directors = c.directors;
+    movie.hasCredits = true;
+    tally('movies_with_credits');
+  },
+};
+
+const KEYWORDS: Joined<ExtractedKeywords, KeywordsJoin> = {
+  name: PARTS.keywords,
+  unnamedKey: 'keywords_entries_without_name',
+  reduce: (k, tally) => ({ keywords: [...new Set(names(k.keywords, 'keywords', tally))] }),
+  attach: (movie, k, tally) => {
+    movie.keywords = k.keywords;
+    if (k.keywords.length > 0) tally('movies_with_keywords');
+  },
+};
+
+/** Streams one of extract's files into per-partition files (input order kept: a later row for a movie replaces an earlier one at the join). */
+async function routeRows<In extends { id: number }, Out extends { id: number; unnamed?: number }>(
+  table: Joined<In, Out>,
+  file: string,
+  ranges: IdRanges,
+  tmpDir: string,
+  onRow: () => void,
+): Promise<void> {
+  const parts = await PartitionFiles.create<Out>(tmpDir, table.name, ranges.parts);
+  let unnamed = 0;
+  const count: Tally = (_k, by = 1) => void (unnamed += by);
   try {
-    for await (const c of readJsonLines<ExtractedCredits>(file)) {
+    for await (const row of readJsonLines<In>(file)) {
       onRow();
-      const cast = castNames(c.cast, unnamed.tally);
-      const u = unnamed.take();
-      await parts.write(ranges.of(c.id), { id: c.id, cast, directors: directorNames(c.crew), ...(u > 0 && { unnamed: u }) });
+      unnamed = 0;
+      const reduced = table.reduce(row, count);
+      await parts.write(ranges.of(row.id), { id: row.id, ...reduced, ...(unnamed > 0 && { unnamed }) } as Out);
     }
   } catch (e) {
     await parts.abort();
@@ -68,21 +96,23 @@ export async function routeCredits(file: string, ranges: IdRanges, tmpDir: strin
   await parts.finish();
 }
 
-export async function routeKeywords(file: string, ranges: IdRanges, tmpDir: string, onRow: () => void): Promise<void> {
-  const parts = await PartitionFiles.create<KeywordsJoin>(tmpDir, PARTS.keywords, ranges.parts);
-  const unnamed = rowCounter();
-  try {
-    for await (const k of readJsonLines<ExtractedKeywords>(file)) {
-      onRow();
-      const keywords = [...new Set(names(k.keywords, 'keywords', unnamed.tally))];
-      const u = unnamed.take();
-      await parts.write(ranges.of(k.id), { id: k.id, keywords, ...(u > 0 && { unnamed: u }) });
+/** Routes extract's credits, then its keywords, to their movies' partitions. */
+export async function routeCreditsAndKeywords(files: { credits: string; keywords: string }, ranges: IdRanges, tmpDir: string, onRow: () => void): Promise<void> {
+  await routeRows(CREDITS, files.credits, ranges, tmpDir, onRow);
+  await routeRows(KEYWORDS, files.keywords, ranges, tmpDir, onRow);
+}
+
+/** Puts a partition's rows of `table` on their movies; a row whose movie is not kept is counted, not joined. */
+async function attachRows<Out extends { id: number; unnamed?: number }>(table: Joined<never, Out>, file: string, byId: Map<number, Movie>, tally: Tally): Promise<void> {
+  for await (const row of readJsonLines<Out>(file)) {
+    const movie = byId.get(row.id);
+    if (!movie) {
+      tally(`${table.name}_without_movie`);
+      continue;
     }
-  } catch (e) {
-    await parts.abort();
-    throw e;
+    table.attach(movie, row, tally);
+    if (row.unnamed) tally(table.unnamedKey, row.unnamed);
   }
-  await parts.finish();
 }
 
 /**
@@ -103,28 +133,8 @@ export async function joinPartitions(
     const file = (name: string) => partitionFile(tmpDir, name, p);
     const byId = new Map<number, Movie>();
     for await (const m of readJsonLines<Movie>(file(PARTS.movies))) byId.set(m.id, m);
-    for await (const c of readJsonLines<CreditsJoin>(file(PARTS.credits))) {
-      const movie = byId.get(c.id);
-      if (!movie) {
-        tally('credits_without_movie');
-        continue;
-      }
-      movie.cast = c.cast;
-      movie.directors = c.directors;
-      movie.hasCredits = true;
-      tally('movies_with_credits');
-      if (c.unnamed) tally('cast_entries_without_name', c.unnamed);
-    }
-    for await (const k of readJsonLines<KeywordsJoin>(file(PARTS.keywords))) {
-      const movie = byId.get(k.id);
-      if (!movie) {
-        tally('keywords_without_movie');
-        continue;
-      }
-      movie.keywords = k.keywords;
-      if (k.keywords.length > 0) tally('movies_with_keywords');
-      if (k.unnamed) tally('keywords_entries_without_name', k.unnamed);
-    }
+    await attachRows(CREDITS, file(CREDITS.name), byId, tally);
+    await attachRows(KEYWORDS, file(KEYWORDS.name), byId, tally);
     for (const id of [...byId.keys()].sort((a, b) => a - b)) {
       const m = byId.get(id)!;
       columns.add(m);

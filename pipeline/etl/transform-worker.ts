@@ -4,7 +4,7 @@
 import { CatalogColumnsBuilder, type CatalogColumnsSnapshot } from '../catalog-columns/builder.js';
 import { helperMain } from '../runtime/helper-thread.js';
 import type { Movie } from '../types.js';
-import { joinPartitions, rangesOf, routeCredits, routeKeywords, type RangeSpec } from './join.js';
+import { joinPartitions, rangesOf, routeCreditsAndKeywords, type RangeSpec } from './join.js';
 import { BufferedJsonlWriter } from './lines.js';
 
 export type TransformTask =
@@ -25,9 +25,7 @@ await helperMain<TransformTask, JoinResult | undefined>(async (t, progress) => {
     if (++done % PROGRESS_EVERY === 0) progress(done);
   };
   if (t.kind === 'route') {
-    const ranges = rangesOf(t.ranges);
-    await routeCredits(t.credits, ranges, t.tmpDir, row);
-    await routeKeywords(t.keywords, ranges, t.tmpDir, row);
+    await routeCreditsAndKeywords(t, rangesOf(t.ranges), t.tmpDir, row);
     progress(done);
     return undefined;
   }

@@ -115,11 +115,13 @@ function copyInto<T extends Int32Array | Float64Array>(a: T, shared: boolean): T
 
 /** Distinct ids of a doc's strings, ascending. */
 function distinctIds(items: readonly string[], ids: Ids): number[] {
+  return distinctSorted(items.map((s) => ids.of(s)));
+}
+
+/** Distinct values, ascending. */
+function distinctSorted(values: number[]): number[] {
   const out: number[] = [];
-  for (const s of items) {
-    const id = ids.of(s);
-    if (!out.includes(id)) out.push(id);
-  }
+  for (const v of values) if (!out.includes(v)) out.push(v);
   return out.sort((a, b) => a - b);
 }
 
@@ -233,7 +235,6 @@ export class RerankFeatures {
     const cast = c.lists.cast;
     const castIds = new Ids();
     const keyOfCode = new Int32Array(cast.values.length).fill(-1);
-    const distinctSorted = (ids: number[]) => (ids.length < 2 ? ids : [...new Set(ids)].sort((a, b) => a - b));
     return new RerankFeatures(
       columnsOf(
         {

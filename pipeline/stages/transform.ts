@@ -13,7 +13,7 @@ import { BufferedJsonlWriter, readJsonLines } from '../etl/lines.js';
 import { EXTRACT_FILES, type ExtractedMovie } from '../etl/extracted.js';
 import { cleanMovie, type Tally } from '../etl/cleaning.js';
 import { ProgressThrottle } from '../etl/progress.js';
-import { joinedPartPath, joinPartitions, PARTS, rangesOf, routeCredits, routeKeywords, type RangeSpec } from '../etl/join.js';
+import { joinedPartPath, joinPartitions, PARTS, rangesOf, routeCreditsAndKeywords, type RangeSpec } from '../etl/join.js';
 import type { JoinResult, TransformTask } from '../etl/transform-worker.js';
 import { MOVIES_PER_PARTITION, PartitionFiles, removeDir, scanIds } from '../etl/partitions.js';
 import { runHelper } from '../runtime/helper-thread.js';
@@ -125,12 +125,8 @@ export async function runTransform(ctx: StageContext): Promise<StageResult> {
       }
       await dropped.close();
       await movieParts.finish();
-      const onRow = () => void (++done, report('credits and keywords'));
       if (routed) await routed;
-      else {
-        await routeCredits(credits, ranges, tmpDir, onRow);
-        await routeKeywords(keywords, ranges, tmpDir, onRow);
-      }
+      else await routeCreditsAndKeywords({ credits, keywords }, ranges, tmpDir, () => void (++done, report('credits and keywords')));
       done += helperDone;
       helperDone = 0;
 

@@ -17,6 +17,8 @@ WORKDIR /app
 ARG MARQUEE_HNSW_SIMD=auto
 COPY package.json package-lock.json ./
 COPY pipeline/index/native-build.mjs ./pipeline/index/
+# ...and compiles Marquee's parallel-graph binding over the same hnswlib (one graph on several threads)
+COPY pipeline/index/parallel-graph ./pipeline/index/parallel-graph/
 RUN MARQUEE_HNSW_SIMD=$MARQUEE_HNSW_SIMD npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto

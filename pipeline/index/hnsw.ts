@@ -17,6 +17,8 @@ import type { SimilarSliceTask } from './similar-worker.js';
 import { readShard, releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
 import type { ShardTask } from './shard-worker.js';
 import { similarListsByShard } from './shard-search.js';
+import { ParallelGraph, parallelGraphAddon } from './parallel-graph.js';
+import { similarListsOnGraph } from './graph-lists.js';
 
 export type { KnnIndex } from './sharded.js';
 
@@ -67,6 +69,14 @@ export interface IndexMeta extends IndexParams {
   /** graphs over contiguous row ranges, searched together (absent in older versions: one) */
   shards?: number;
   shardBounds?: number[];
+  /** threads that inserted into the graph at once (absent: one, and a rebuild gives the same bytes) */
+  buildThreads?: number;
+  /**
+   * Links the parallel-graph build added after hnswlib's insertion (absent: none, or built by
+   * hnswlib-node): nodes no path from the entry point reached, and docs whose own search did not
+   * find them (found by the similar lists' searches), each linked from its nearest reached nodes.
+   */
+  repair?: { unreachable: number; unreachableLinked: number; lost: number; lostLinked: number };
 }
 
 export interface IndexJob {
@@ -78,8 +88,14 @@ export interface IndexJob {
   artifactsDir?: string;
   /** threads searching for the similar lists (default: 2 on 2+ cores from PARALLEL_LISTS_MIN docs, else 1) */
   listThreads?: number;
-  /** graphs built at once on as many threads (default: 2 on 2+ cores from SHARDED_BUILD_MIN vectors, else 1) */
+  /**
+   * Graphs over row ranges, each built by hnswlib-node on a thread of its own. Unset: one graph, built
+   * by the parallel-graph addon (or, when npm install could not build it, 2 shards on 2+ cores from
+   * SHARDED_BUILD_MIN vectors).
+   */
   shards?: number;
+  /** threads inserting into the one graph (parallel-graph addon; default: 2 on 2+ cores from PARALLEL_BUILD_MIN vectors, else 1) */
+  buildThreads?: number;
   /** docs per block of the thread-per-shard list search (shard-search.ts SEARCH_BLOCK; tests use small ones) */
   listBlock?: number;
 }
@@ -89,6 +105,13 @@ export interface IndexJob {
  * shipped parameters were tuned on one graph of the 45k catalog, and its build takes under a minute).
  */
 export const SHARDED_BUILD_MIN = 100_000;
+
+/**
+ * From this many vectors two threads insert into the one graph: the build is then not reproducible
+ * bit for bit (hnswlib links each point to what the other thread has inserted so far). Below it, one
+ * thread: the graph hnswlib-node would build, byte for byte (the 45k catalog's builds stay the same).
+ */
+export const PARALLEL_BUILD_MIN = 100_000;
 
 /** Below this many docs a helper thread's start-up (its own graph and features) costs more than it saves. */
 export const PARALLEL_LISTS_MIN = 20_000;
@@ -178,80 +201,122 @@ export async function buildIndex(
     dims: emb.dims,
     embedderFingerprint: emb.embedder.fingerprint,
   };
-  const shards = Math.max(1, Math.min(job.shards ?? (emb.count >= SHARDED_BUILD_MIN ? Math.min(2, os.availableParallelism()) : 1), emb.count));
+  const cores = Math.min(2, os.availableParallelism());
+  // the addon builds one graph on several threads; without it (or when shards are asked for), hnswlib-node
+  const onAddon = parallelGraphAddon() !== null && job.shards === undefined;
+  const shards = onAddon ? 1 : Math.max(1, Math.min(job.shards ?? (emb.count >= SHARDED_BUILD_MIN ? cores : 1), emb.count));
+  const buildThreads = onAddon ? Math.max(1, job.buildThreads ?? (emb.count >= PARALLEL_BUILD_MIN ? cores : 1)) : 1;
   const bounds = shardBounds(emb.count, shards);
   if (shards > 1) Object.assign(meta, { shards, shardBounds: bounds });
+  if (buildThreads > 1) meta.buildThreads = buildThreads;
   const t0 = performance.now();
   // Single-threaded insertion (per shard) with a fixed seed gives the same graph for the same
-  // vectors and parameters, so an unchanged rebuild copies the graphs it built last time.
+  // vectors and parameters, so an unchanged rebuild copies the graphs it built last time; a graph
+  // built by several threads is one of many such graphs, and a rebuild reuses it all the same.
   const cache = job.artifactsDir ? new IndexCache(job.artifactsDir) : null;
   const key = createHash('sha256')
-    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}${shards > 1 ? `|shards=${shards}` : ''}\n`)
+    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}${shards > 1 ? `|shards=${shards}` : ''}${buildThreads > 1 ? `|threads=${buildThreads}` : ''}\n`)
     .update(new Uint8Array(matrix.buffer, matrix.byteOffset, matrix.byteLength))
     .digest('hex')
     .slice(0, 32);
   const shardKey = (i: number) => (i === 0 ? key : `${key}-s${i}`);
   const targets = Array.from({ length: shards }, (_, i) => path.join(job.dir, shardFile(i)));
   let reused = false;
-  if (cache) {
-    reused = true;
-    for (let i = 0; i < shards && reused; i++) reused = await cache.fetch(shardKey(i), targets[i]);
-  }
-  if (reused) {
-    hooks.progress(emb.count, emb.count, 'HNSW index reused from the cache');
-  } else {
-    const what = shards > 1 ? `building the HNSW index (${shards} shards on ${shards} threads)` : 'building the HNSW index';
-    hooks.progress(0, emb.count, what);
-    if (shards > 1) {
-      await buildShards(job.dir, matrix, emb.dims, bounds, p, (done) => hooks.progress(done, emb.count, what));
-    } else {
-      const index = newIndex(emb.dims, emb.count, p);
-      addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, what));
-      await index.writeIndex(targets[0]);
-      releaseGraph(index); // the lists read it back; two copies would double the stage's memory
-    }
-    if (cache) {
-      for (let i = 0; i < shards; i++) await cache.store(shardKey(i), targets[i]);
-      await cache.prune(8); // graphs (and their shards) and similar lists of both corpora
-    }
-  }
-  const buildMs = Math.round(performance.now() - t0);
-  await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
+  // the one graph built here stays loaded for the similar lists
+  let graph: ParallelGraph | null = null;
+  let unsaved = false;
+  const storeGraphs = async () => {
+    if (!cache) return;
+    for (let i = 0; i < shards; i++) await cache.store(shardKey(i), targets[i]);
+    await cache.prune(8); // graphs (and their shards) and similar lists of both corpora
+  };
+  // the addon's graph: written once its links are final
+  const saveGraph = async () => {
+    if (!graph || !unsaved) return;
+    await graph.write(targets[0]);
+    unsaved = false;
+    await storeGraphs();
+  };
+  let buildMs = 0;
   const files: Record<string, string> = { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta };
-  for (let i = 1; i < shards; i++) files[`index_${i}`] = shardFile(i);
   let similar: IndexOutcome['similar'];
-  if (job.docs) {
-    const t1 = performance.now();
-    const input = await rerankInput(job.docs.file, job.docs.corpus);
-    // a list depends on the graph and the rerank's input only
-    const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}|${input.digest}\n`);
-    const lkey = `${listKey.digest('hex').slice(0, 32)}-similar`;
-    const target = path.join(job.dir, SIMILAR_FILES.bin);
-    let listsReused = false;
-    if (cache && (await cache.fetch(lkey, target))) {
-      listsReused = true;
-      input.close();
+  try {
+    if (cache) {
+      reused = true;
+      for (let i = 0; i < shards && reused; i++) reused = await cache.fetch(shardKey(i), targets[i]);
+    }
+    if (reused) {
+      hooks.progress(emb.count, emb.count, 'HNSW index reused from the cache');
     } else {
-      const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? Math.min(2, os.availableParallelism()) : 1);
-      // on shared memory when helper threads read them: one copy of the features, not one per thread
-      let features: RerankFeatures;
-      try {
-        features = input.features(threads > 1);
-      } finally {
-        input.close();
+      const what =
+        shards > 1 ? `building the HNSW index (${shards} shards on ${shards} threads)` : `building the HNSW index${buildThreads > 1 ? ` (${buildThreads} threads)` : ''}`;
+      hooks.progress(0, emb.count, what);
+      if (onAddon) {
+        graph = await ParallelGraph.build(matrix, emb.dims, p, buildThreads, (done) => hooks.progress(done, emb.count, what));
+        const r = graph.repaired!;
+        meta.repair = { unreachable: r.unreachable, unreachableLinked: r.linked, lost: 0, lostLinked: 0 };
+        // written after the similar lists, whose searches find and link the docs a search misses
+        unsaved = true;
+      } else if (shards > 1) {
+        await buildShards(job.dir, matrix, emb.dims, bounds, p, (done) => hooks.progress(done, emb.count, what));
+      } else {
+        const index = newIndex(emb.dims, emb.count, p);
+        addRows(index, matrix, emb.dims, (done) => hooks.progress(done, emb.count, what));
+        await index.writeIndex(targets[0]);
+        releaseGraph(index); // the lists read it back; two copies would double the stage's memory
       }
-      const lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, threads, (done) =>
-        hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`),
-      );
-      await writeSimilarLists(job.dir, lists);
-      if (cache) await cache.store(lkey, target);
+      if (!unsaved) await storeGraphs();
     }
-    if (listsReused) {
-      await writeFile(path.join(job.dir, SIMILAR_FILES.meta), JSON.stringify({ k: SIMILAR_K, count: emb.count, weights: RERANK_WEIGHTS }));
+    buildMs = Math.round(performance.now() - t0);
+    // hnswlib-node's list search reads it (loadIndex); written again below with the lists' repair counts
+    await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
+    for (let i = 1; i < shards; i++) files[`index_${i}`] = shardFile(i);
+    if (job.docs) {
+      const t1 = performance.now();
+      const input = await rerankInput(job.docs.file, job.docs.corpus);
+      // a list depends on the graph and the rerank's input only
+      const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}|${input.digest}\n`);
+      const lkey = `${listKey.digest('hex').slice(0, 32)}-similar`;
+      const target = path.join(job.dir, SIMILAR_FILES.bin);
+      let listsReused = false;
+      if (cache && (await cache.fetch(lkey, target))) {
+        listsReused = true;
+        input.close();
+      } else {
+        const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? cores : 1);
+        // on shared memory when helper threads read them: one copy of the features, not one per thread
+        let features: RerankFeatures;
+        try {
+          features = input.features(threads > 1 && !onAddon);
+        } finally {
+          input.close();
+        }
+        const progress = (done: number) => hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`);
+        let lists: SimilarLists;
+        if (onAddon) {
+          // a graph read back (from the cache) is left as it was: the lost docs were linked when it was built
+          const linkLost = graph !== null;
+          graph ??= await ParallelGraph.read(targets[0], emb.dims);
+          lists = allocSimilarLists(emb.count);
+          const o = await similarListsOnGraph(graph, p.ef, matrix, emb.dims, features, lists, threads, progress, { block: job.listBlock, linkLost });
+          if (meta.repair) Object.assign(meta.repair, { lost: o.lost, lostLinked: o.linked });
+        } else {
+          lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, threads, progress);
+        }
+        await writeSimilarLists(job.dir, lists);
+        if (cache) await cache.store(lkey, target);
+      }
+      if (listsReused) {
+        await writeFile(path.join(job.dir, SIMILAR_FILES.meta), JSON.stringify({ k: SIMILAR_K, count: emb.count, weights: RERANK_WEIGHTS }));
+      }
+      files.similar = SIMILAR_FILES.bin;
+      files.similarMeta = SIMILAR_FILES.meta;
+      similar = { k: SIMILAR_K, ms: Math.round(performance.now() - t1), reused: listsReused, bytes: emb.count * SIMILAR_K * 8 };
     }
-    files.similar = SIMILAR_FILES.bin;
-    files.similarMeta = SIMILAR_FILES.meta;
-    similar = { k: SIMILAR_K, ms: Math.round(performance.now() - t1), reused: listsReused, bytes: emb.count * SIMILAR_K * 8 };
+    await saveGraph();
+    await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
+  } finally {
+    graph?.release();
   }
   hooks.progress(emb.count, emb.count, 'index built');
   return { meta, buildMs, reused, files, similar };

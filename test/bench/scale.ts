@@ -154,6 +154,13 @@ interface PipelineRun {
   graphMs: number;
   listsMs: number;
   shards: number;
+  /** threads that inserted into the graph (the parallel-graph addon; 1: reproducible) */
+  buildThreads: number;
+}
+
+/** "2 shards" (hnswlib-node, a thread each) or "1 graph, 2 threads" (the parallel-graph addon). */
+function graphShape(r: PipelineRun): string {
+  return r.shards > 1 ? `${r.shards} shards` : `1 graph, ${r.buildThreads} thread${r.buildThreads > 1 ? 's' : ''}`;
 }
 
 async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
@@ -181,6 +188,7 @@ async function pipeline(data: string, artifacts: string): Promise<PipelineRun> {
     graphMs: num(info.index?.buildMs),
     listsMs: num((info.index?.similarLists as { ms?: number } | null | undefined)?.ms),
     shards: num(info.index?.shards) || 1,
+    buildThreads: num(info.index?.buildThreads) || 1,
   };
 }
 
@@ -358,9 +366,10 @@ async function benchSize(n: number): Promise<Row> {
   try {
     const cold = await pipeline(data, artifacts);
     console.log(`${n}: cold pipeline ${s1(cold.ms)}, peak RSS ${gb(cold.peakRss)}, version ${mb(cold.versionBytes)} (${mb(cold.extractRemovedBytes)} of extract/ removed); stages ${stageList(cold.stages)}`);
-    const queries = n > 500_000 ? 100 : 200;
+    // 400 rows: at 10^6, 100 rows gave 0.997 where 200 others gave 0.964 on one graph (a few rows miss whole)
+    const queries = 400;
     const recall = await recallAt10(path.join(artifacts, cold.version), queries);
-    console.log(`${n}: recall@10 ${recall.map((x) => `${x.recall.toFixed(3)} at ef ${x.ef}`).join(', ')} over ${queries} rows (${cold.shards} shard${cold.shards > 1 ? 's' : ''}); graph ${s1(cold.graphMs)}, lists ${s1(cold.listsMs)}, fit ${s1(cold.fitMs)}, embedding ${s1(cold.embedMs)}`);
+    console.log(`${n}: recall@10 ${recall.map((x) => `${x.recall.toFixed(3)} at ef ${x.ef}`).join(', ')} over ${queries} rows (${graphShape(cold)}); graph ${s1(cold.graphMs)}, lists ${s1(cold.listsMs)}, fit ${s1(cold.fitMs)}, embedding ${s1(cold.embedMs)}`);
     const warm = await pipeline(data, artifacts);
     console.log(`${n}: warm pipeline ${s1(warm.ms)}, peak RSS ${gb(warm.peakRss)}; stages ${stageList(warm.stages)}`);
     const row: Row = { n, movies: cold.movies, cold, warm, recall };
@@ -484,7 +493,7 @@ line('cold pipeline wall', (r) => s1(r.cold.ms));
 line('cold pipeline peak RSS', (r) => gb(r.cold.peakRss));
 for (const s of ['extract', 'transform', 'eda', 'embed', 'index']) line(`  ${s}`, (r) => s1(stageMs(r.cold, s)));
 line('  embed: fit + embedding', (r) => `${s1(r.cold.fitMs)} + ${s1(r.cold.embedMs)}`);
-line('  index: HNSW graph + similar lists', (r) => `${s1(r.cold.graphMs)} + ${s1(r.cold.listsMs)} (${r.cold.shards} shard${r.cold.shards > 1 ? 's' : ''})`);
+line('  index: HNSW graph + similar lists', (r) => `${s1(r.cold.graphMs)} + ${s1(r.cold.listsMs)} (${graphShape(r.cold)})`);
 line('recall@10 vs exact (ef)', (r) => r.recall.map((x) => `${x.recall.toFixed(3)} (${x.ef})`).join(', '));
 line('warm rebuild wall', (r) => s1(r.warm.ms));
 line('warm rebuild peak RSS', (r) => gb(r.warm.peakRss));

@@ -50,9 +50,9 @@ export const DEFAULT_INDEX_PARAMS: IndexParams = { M: 24, efConstruction: 200, e
 
 /**
  * The ef the service searches with (SearchMovies, RecommendForUser from liked movies). ef 96 (the
- * similar lists' candidate search, reranked after) holds recall@10 0.996 on one graph at 45k but
- * 0.988 on two shards at 200k and 10^6; ef 128 gives 0.996 / 0.991 / 0.995 (bench:scale). Not part
- * of the graph's cache key: it changes no byte of the graph.
+ * similar lists' candidate search, reranked after) holds recall@10 0.996 on one graph at 45k; ef 128
+ * gives 0.995 at 200k and 10^6 over 400 rows on the two-thread graph (bench:scale). Not part of the
+ * graph's cache key: it changes no byte of the graph.
  */
 export const SEARCH_EF = 128;
 
@@ -112,6 +112,7 @@ export const SHARDED_BUILD_MIN = 100_000;
  * thread: the graph hnswlib-node would build, byte for byte (the 45k catalog's builds stay the same).
  */
 export const PARALLEL_BUILD_MIN = 100_000;
+
 
 /** Below this many docs a helper thread's start-up (its own graph and features) costs more than it saves. */
 export const PARALLEL_LISTS_MIN = 20_000;
@@ -189,9 +190,14 @@ export async function buildIndex(
   job: IndexJob,
   hooks: { progress(done: number, total: number, message: string): void },
 ): Promise<IndexOutcome> {
-  const p: IndexParams = { ...DEFAULT_INDEX_PARAMS, ...job.params };
   // on shared memory: the similar lists' helper threads read it in place
   const { meta: emb, matrix } = await readEmbeddings(job.dir, true);
+  const cores = Math.min(2, os.availableParallelism());
+  // the addon builds one graph on several threads; without it (or when shards are asked for), hnswlib-node
+  const onAddon = parallelGraphAddon() !== null && job.shards === undefined;
+  const shards = onAddon ? 1 : Math.max(1, Math.min(job.shards ?? (emb.count >= SHARDED_BUILD_MIN ? cores : 1), emb.count));
+  const buildThreads = onAddon ? Math.max(1, job.buildThreads ?? (emb.count >= PARALLEL_BUILD_MIN ? cores : 1)) : 1;
+  const p: IndexParams = { ...DEFAULT_INDEX_PARAMS, ...job.params };
   const meta: IndexMeta = {
     space: 'cosine',
     native: nativeBuild(),
@@ -201,11 +207,6 @@ export async function buildIndex(
     dims: emb.dims,
     embedderFingerprint: emb.embedder.fingerprint,
   };
-  const cores = Math.min(2, os.availableParallelism());
-  // the addon builds one graph on several threads; without it (or when shards are asked for), hnswlib-node
-  const onAddon = parallelGraphAddon() !== null && job.shards === undefined;
-  const shards = onAddon ? 1 : Math.max(1, Math.min(job.shards ?? (emb.count >= SHARDED_BUILD_MIN ? cores : 1), emb.count));
-  const buildThreads = onAddon ? Math.max(1, job.buildThreads ?? (emb.count >= PARALLEL_BUILD_MIN ? cores : 1)) : 1;
   const bounds = shardBounds(emb.count, shards);
   if (shards > 1) Object.assign(meta, { shards, shardBounds: bounds });
   if (buildThreads > 1) meta.buildThreads = buildThreads;
@@ -225,6 +226,7 @@ export async function buildIndex(
   // the one graph built here stays loaded for the similar lists
   let graph: ParallelGraph | null = null;
   let unsaved = false;
+  let builtHere = false;
   const storeGraphs = async () => {
     if (!cache) return;
     for (let i = 0; i < shards; i++) await cache.store(shardKey(i), targets[i]);
@@ -232,8 +234,8 @@ export async function buildIndex(
   };
   // the addon's graph: written once its links are final
   const saveGraph = async () => {
-    if (!graph || !unsaved) return;
-    await graph.write(targets[0]);
+    if (!unsaved) return;
+    if (graph) await graph.write(targets[0]);
     unsaved = false;
     await storeGraphs();
   };
@@ -255,8 +257,16 @@ export async function buildIndex(
         graph = await ParallelGraph.build(matrix, emb.dims, p, buildThreads, (done) => hooks.progress(done, emb.count, what));
         const r = graph.repaired!;
         meta.repair = { unreachable: r.unreachable, unreachableLinked: r.linked, lost: 0, lostLinked: 0 };
-        // written after the similar lists, whose searches find and link the docs a search misses
+        builtHere = true;
+        // cached only after the similar lists, whose searches find and link the docs a search misses
         unsaved = true;
+        await graph.write(targets[0]);
+        if (job.docs) {
+          // read back after the rerank's input is built and freed: the catalog columns and the
+          // graph in memory at once were the pipeline's peak at 10^6 (4.2 GB)
+          graph.release();
+          graph = null;
+        }
       } else if (shards > 1) {
         await buildShards(job.dir, matrix, emb.dims, bounds, p, (done) => hooks.progress(done, emb.count, what));
       } else {
@@ -294,8 +304,8 @@ export async function buildIndex(
         const progress = (done: number) => hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`);
         let lists: SimilarLists;
         if (onAddon) {
-          // a graph read back (from the cache) is left as it was: the lost docs were linked when it was built
-          const linkLost = graph !== null;
+          // a graph from the cache is left as it was: its lost docs were linked when it was built
+          const linkLost = builtHere;
           graph ??= await ParallelGraph.read(targets[0], emb.dims);
           lists = allocSimilarLists(emb.count);
           const o = await similarListsOnGraph(graph, p.ef, matrix, emb.dims, features, lists, threads, progress, { block: job.listBlock, linkLost });

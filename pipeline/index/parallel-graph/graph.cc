@@ -242,6 +242,21 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
   std::unique_ptr<Graph> graph_;
   std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
 
+  // runs `work` off the JS thread; the promise settles with `result` (or undefined), the graph then free
+  Napi::Value queue(Napi::Env env, std::function<std::string()> work, std::function<Napi::Value(Napi::Env)> result = nullptr) {
+    auto* t = new Task(env, std::move(work), busy_, std::move(result));
+    auto p = t->promise();
+    t->Queue();
+    return p;
+  }
+
+  // a caller's bad argument, found after claim(): the graph is free again
+  Napi::Value refuse(Napi::Env env, const char* message) {
+    busy_->store(false);
+    Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
   bool claim(Napi::Env env, bool needGraph) {
     if (busy_->exchange(true)) {
       Napi::Error::New(env, "the graph is busy with another call").ThrowAsJavaScriptException();
@@ -283,10 +298,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
       graph_ = std::make_unique<Graph>(space_.get(), file);
       return "";
     };
-    auto* t = new Task(info.Env(), work, busy_);
-    auto p = t->promise();
-    t->Queue();
-    return p;
+    return queue(info.Env(), work);
   }
 
   // addRows(matrix: Float32Array, from, to, threads): Promise; label = row number
@@ -298,9 +310,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
     const size_t to = info[2].As<Napi::Number>().Int64Value();
     const size_t threads = info[3].As<Napi::Number>().Int64Value();
     if (to * dim_ > matrix->length || from > to) {
-      busy_->store(false);
-      Napi::RangeError::New(info.Env(), "rows out of the matrix").ThrowAsJavaScriptException();
-      return info.Env().Undefined();
+      return refuse(info.Env(), "rows out of the matrix");
     }
     Graph* g = graph_.get();
     const size_t dim = dim_;
@@ -310,10 +320,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
         g->addPoint(v, r);
       });
     };
-    auto* t = new Task(info.Env(), work, busy_);
-    auto p = t->promise();
-    t->Queue();
-    return p;
+    return queue(info.Env(), work);
   }
 
   // search(matrix, order: Int32Array, from, to, k, ef, labels: Int32Array, dists: Float32Array,
@@ -341,14 +348,10 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
     auto lost = std::make_shared<Pinned<uint8_t>>();
     if (info.Length() > 11 && info[11].IsTypedArray()) lost->pin(info[11].As<Napi::Uint8Array>());
     if (lost->data && lost->length < rows) {
-      busy_->store(false);
-      Napi::RangeError::New(info.Env(), "the lost flags are shorter than the matrix").ThrowAsJavaScriptException();
-      return info.Env().Undefined();
+      return refuse(info.Env(), "the lost flags are shorter than the matrix");
     }
     if (from > to || to > order->length || k > width || (outFrom + to - from) * width > labels->length || labels->length != dists->length) {
-      busy_->store(false);
-      Napi::RangeError::New(info.Env(), "search range out of its buffers").ThrowAsJavaScriptException();
-      return info.Env().Undefined();
+      return refuse(info.Env(), "search range out of its buffers");
     }
     Graph* g = graph_.get();
     g->setEf(ef);
@@ -378,10 +381,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
         }
       });
     };
-    auto* t = new Task(info.Env(), work, busy_);
-    auto p = t->promise();
-    t->Queue();
-    return p;
+    return queue(info.Env(), work);
   }
 
   // repair(): Promise<{ unreachable, linked, unlinked }> (repairReachability)
@@ -400,10 +400,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
       o.Set("unlinked", Napi::Number::New(env, static_cast<double>(st->unlinked)));
       return o;
     };
-    auto* t = new Task(info.Env(), work, busy_, result);
-    auto p = t->promise();
-    t->Queue();
-    return p;
+    return queue(info.Env(), work, result);
   }
 
   // linkLost(matrix, rows: Int32Array, k, ef): Promise<number> (linkLostRows)
@@ -418,9 +415,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
     const size_t n = matrix->length / dim_;
     for (size_t i = 0; i < rows->length; i++) {
       if (rows->data[i] < 0 || static_cast<size_t>(rows->data[i]) >= n) {
-        busy_->store(false);
-        Napi::RangeError::New(info.Env(), "a row to link is out of the matrix").ThrowAsJavaScriptException();
-        return info.Env().Undefined();
+        return refuse(info.Env(), "a row to link is out of the matrix");
       }
     }
     Graph* g = graph_.get();
@@ -432,10 +427,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
       return "";
     };
     auto result = [linked](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(*linked)); };
-    auto* t = new Task(info.Env(), work, busy_, result);
-    auto p = t->promise();
-    t->Queue();
-    return p;
+    return queue(info.Env(), work, result);
   }
 
   // write(file): Promise
@@ -447,10 +439,7 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
       g->saveIndex(file);
       return "";
     };
-    auto* t = new Task(info.Env(), work, busy_);
-    auto p = t->promise();
-    t->Queue();
-    return p;
+    return queue(info.Env(), work);
   }
 
   Napi::Value Count(const Napi::CallbackInfo& info) {

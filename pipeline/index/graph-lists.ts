@@ -35,9 +35,9 @@ export async function similarListsOnGraph(
   const n = matrix.length / dims;
   if (n === 0) return { lost: 0, linked: 0 };
   const block = opts.block ?? SEARCH_BLOCK;
-  const cand = allocCandidates(n, false, block);
   const lost = new Uint8Array(n);
-  await listsInBlocks(graph, ef, matrix, dims, features, out, threads, localityOrder(matrix, dims), cand, lost, onProgress);
+  const pass: ListsPass = { graph, ef, matrix, dims, features, out, threads, cand: allocCandidates(n, false, block) };
+  await listsInBlocks(pass, localityOrder(matrix, dims), lost, onProgress);
   const lostRows = Int32Array.from(lost.keys()).filter((r) => lost[r] === 1);
   if (!opts.linkLost || lostRows.length === 0) return { lost: lostRows.length, linked: 0 };
   const linked = await graph.linkLost(matrix, lostRows, graphCandidates(n), ef);
@@ -46,25 +46,26 @@ export async function similarListsOnGraph(
     out.rows.fill(-1, r * out.k, (r + 1) * out.k);
     out.scores.fill(0, r * out.k, (r + 1) * out.k);
   }
-  await listsInBlocks(graph, ef, matrix, dims, features, out, threads, lostRows, cand, null, () => {});
+  await listsInBlocks(pass, lostRows, null, () => {});
   onProgress(n);
   return { lost: lostRows.length, linked };
 }
 
+/** What both list passes share: the graph and its search, the rerank's inputs, the lists, the candidate buffers. */
+interface ListsPass {
+  graph: ParallelGraph;
+  ef: number;
+  matrix: Float32Array;
+  dims: number;
+  features: RerankFeatures;
+  out: SimilarLists;
+  threads: number;
+  cand: CandidateBuffers;
+}
+
 /** Searches and ranks the docs of `order`, block by block, the next block's search overlapping this block's rerank. */
-async function listsInBlocks(
-  graph: ParallelGraph,
-  ef: number,
-  matrix: Float32Array,
-  dims: number,
-  features: RerankFeatures,
-  out: SimilarLists,
-  threads: number,
-  order: Int32Array,
-  cand: CandidateBuffers,
-  lost: Uint8Array | null,
-  onProgress: (done: number) => void,
-): Promise<void> {
+async function listsInBlocks(pass: ListsPass, order: Int32Array, lost: Uint8Array | null, onProgress: (done: number) => void): Promise<void> {
+  const { graph, ef, matrix, dims, features, out, threads, cand } = pass;
   const n = order.length;
   const block = cand.block;
   const k = graphCandidates(matrix.length / dims);

@@ -118,10 +118,23 @@ struct RepairStats {
   size_t unlinked = 0;     // left as they were: no reachable node had room for a link
 };
 
-// Links every bottom-layer node that no path from the entry point reaches (hnswlib's neighbour
-// pruning can leave a node, or a small island, with no incoming link: a search never returns it,
-// whatever ef) from its nearest reachable nodes that have room, up to M of them. The same graph
-// gives the same links: nodes in internal order, one thread.
+// Appends node u to the bottom-layer links of the nodes `from` (nearest first) that have room, at
+// most M of them, skipping those `skip` names; returns how many took it.
+template <typename Skip>
+size_t linkFrom(Graph* g, hnswlib::tableint u, const std::vector<hnswlib::tableint>& from, Skip skip) {
+  size_t added = 0;
+  for (const hnswlib::tableint w : from) {
+    if (w == u || skip(w)) continue;
+    hnswlib::linklistsizeint* ll = g->get_linklist0(w);
+    const size_t size = g->getListCount(ll);
+    if (size >= g->maxM0_) continue;
+    reinterpret_cast<hnswlib::tableint*>(ll + 1)[size] = u;
+    g->setListCount(ll, static_cast<unsigned short>(size + 1));
+    if (++added >= g->M_) break;
+  }
+  return added;
+}
+
 // A row whose own vector's search does not find it sits where searches do not go; link it from
 // the nodes that search ends at (nearest first, those with room, up to M), so the next search
 // for it, or for a vector near it, steps from there to it and on to its real neighbours. Rows in
@@ -133,30 +146,24 @@ size_t linkLostRows(Graph* g, const float* matrix, size_t dim, const int32_t* ro
     const hnswlib::labeltype label = static_cast<hnswlib::labeltype>(rows[i]);
     normalized(matrix + label * dim, dim, v.data());
     auto knn = g->searchKnn(v.data(), k);
-    std::vector<std::pair<float, hnswlib::tableint>> near;
+    std::vector<hnswlib::tableint> near;  // farthest first, as the heap pops
     bool found = false;
     while (!knn.empty()) {
       found = found || knn.top().second == label || knn.top().first <= kSameVector;
-      near.emplace_back(knn.top().first, g->label_lookup_.at(knn.top().second));
+      near.push_back(g->label_lookup_.at(knn.top().second));
       knn.pop();
     }
     if (found) continue;
-    const hnswlib::tableint u = g->label_lookup_.at(label);
     std::reverse(near.begin(), near.end());
-    size_t added = 0;
-    for (const auto& [d, w] : near) {
-      hnswlib::linklistsizeint* ll = g->get_linklist0(w);
-      const size_t size = g->getListCount(ll);
-      if (size >= g->maxM0_) continue;
-      reinterpret_cast<hnswlib::tableint*>(ll + 1)[size] = u;
-      g->setListCount(ll, static_cast<unsigned short>(size + 1));
-      if (++added >= g->M_) break;
-    }
-    linked += added > 0 ? 1 : 0;
+    if (linkFrom(g, g->label_lookup_.at(label), near, [](hnswlib::tableint) { return false; }) > 0) linked++;
   }
   return linked;
 }
 
+// Links every bottom-layer node that no path from the entry point reaches (hnswlib's neighbour
+// pruning can leave a node, or a small island, with no incoming link: a search never returns it,
+// whatever ef) from its nearest reachable nodes that have room, up to M of them. The same graph
+// gives the same links: nodes in internal order, one thread.
 RepairStats repairReachability(Graph* g) {
   RepairStats st;
   const size_t n = g->cur_element_count;
@@ -190,23 +197,13 @@ RepairStats repairReachability(Graph* g) {
   for (size_t u = 0; u < n; u++) {
     if (seen[u]) continue;  // reached through a node linked before it
     auto knn = g->searchKnn(g->getDataByInternalId(u), want);
-    std::vector<hnswlib::tableint> near;  // nearest first
+    std::vector<hnswlib::tableint> near;  // farthest first, as the heap pops
     while (!knn.empty()) {
       near.push_back(g->label_lookup_.at(knn.top().second));
       knn.pop();
     }
     std::reverse(near.begin(), near.end());
-    size_t added = 0;
-    for (const hnswlib::tableint v : near) {
-      if (v == u || !seen[v]) continue;
-      hnswlib::linklistsizeint* ll = g->get_linklist0(v);
-      const size_t size = g->getListCount(ll);
-      if (size >= g->maxM0_) continue;
-      reinterpret_cast<hnswlib::tableint*>(ll + 1)[size] = static_cast<hnswlib::tableint>(u);
-      g->setListCount(ll, static_cast<unsigned short>(size + 1));
-      if (++added >= g->M_) break;
-    }
-    if (added > 0) {
+    if (linkFrom(g, static_cast<hnswlib::tableint>(u), near, [&](hnswlib::tableint w) { return !seen[w]; }) > 0) {
       st.linked++;
       visit(static_cast<hnswlib::tableint>(u));
     } else {

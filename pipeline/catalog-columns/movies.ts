@@ -30,7 +30,12 @@ export async function* catalogMovies(jsonlPath: string): AsyncGenerator<Movie> {
 
 /** The columns of the catalog.arrow beside a version's catalog.jsonl (read in place), or null when it has none. */
 export async function catalogColumnsBeside(jsonlPath: string): Promise<MovieColumns | null> {
+  const arrow = catalogColumnsFileBeside(jsonlPath);
+  return arrow ? readCatalogColumnsInPlace(arrow) : null;
+}
+
+/** The path of the catalog.arrow beside a version's catalog.jsonl, or null when it has none. */
+export function catalogColumnsFileBeside(jsonlPath: string): string | null {
   const arrow = path.join(path.dirname(jsonlPath), CATALOG_COLUMNS_FILE);
-  if (path.basename(jsonlPath) !== FILES.catalog || !existsSync(arrow)) return null;
-  return readCatalogColumnsInPlace(arrow);
+  return path.basename(jsonlPath) === FILES.catalog && existsSync(arrow) ? arrow : null;
 }

@@ -205,7 +205,7 @@ export class MovieColumns {
     return -1;
   }
 
-  private textAt(c: (typeof TEXT_COLUMNS)[number], row: number): string {
+  textAt(c: (typeof TEXT_COLUMNS)[number], row: number): string {
     const t = this.texts[c];
     const from = t.offsets[row];
     const to = t.offsets[row + 1];

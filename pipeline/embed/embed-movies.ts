@@ -3,20 +3,16 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { catalogMovies } from '../catalog-columns/movies.js';
-import { readJsonl } from '../artifacts/files.js';
 import type { EmbedderChoice } from '../config.js';
 import { TwoThreadDenseOps } from '../embedders/catalog/linalg-threads.js';
 import { CatalogEmbedder, CATALOG_ALGO_VERSION, DEFAULT_CATALOG_OPTIONS, fitSample, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model.js';
-import { movieDoc } from '../embedders/movie-doc.js';
-import { titleDoc } from '../embedders/title-doc.js';
-import type { PlatformTitle } from '../platforms/types.js';
 import { selectEmbedder } from '../embedders/select.js';
 import { TransformersEmbedder } from '../embedders/transformers.js';
 import type { Embedder, EmbedderId, EmbedderSpec, MovieDoc } from '../embedders/types.js';
 import { EmbeddingCache, FitCache, vectorKey } from './cache.js';
 import { EMBEDDING_FILES, writeEmbeddings } from './matrix.js';
 import { embedCatalogRows } from './embed-rows.js';
+import { openDocSource, type DocSource } from './doc-source.js';
 
 export interface EmbedJob {
   /** where the embeddings are written: the version dir (movies) or its platforms/ dir (titles) */
@@ -59,10 +55,16 @@ export interface EmbedOutcome {
  * in catalog order). The fit reads its sample only (fitSample), so the rest of the catalog is not
  * hashed: a tenth of the catalog's JSON at 10^6 movies.
  */
-function fitKey(docs: MovieDoc[], options: Partial<CatalogOptions> | undefined, keyText: (d: MovieDoc) => string): string {
+function fitKey(sample: readonly MovieDoc[], options: Partial<CatalogOptions> | undefined, keyText: (d: MovieDoc) => string): string {
   const h = createHash('sha256').update(`catalog-fit|algo=${CATALOG_ALGO_VERSION}|${JSON.stringify(options ?? {})}\n`);
-  for (const d of fitSample(docs, { ...DEFAULT_CATALOG_OPTIONS, ...options }.maxFitDocs)) h.update(keyText(d)).update('\n');
+  for (const d of sample) h.update(keyText(d)).update('\n');
   return h.digest('hex').slice(0, 32);
+}
+
+/** The docs the fit reads: fitSample's picks, decoded from the source (the same docs fitSample(all) would give). */
+function fitDocs(docs: DocSource, options: Partial<CatalogOptions> | undefined): MovieDoc[] {
+  const rows = fitSample(Array.from({ length: docs.length }, (_, i) => i), { ...DEFAULT_CATALOG_OPTIONS, ...options }.maxFitDocs);
+  return rows.map((r) => docs.doc(r));
 }
 
 /** Docs from which the fit starts a helper thread for its dense products (below, the thread's start costs more than it saves). */
@@ -70,10 +72,11 @@ export const PARALLEL_FIT_MIN = 20_000;
 
 async function catalogEmbedder(
   job: EmbedJob,
-  docs: MovieDoc[],
+  all: DocSource,
   hooks: EmbedHooks,
 ): Promise<{ embedder: CatalogEmbedder; fitReused: boolean; paramsDir: string }> {
   const fits = new FitCache(job.artifactsDir);
+  const docs = fitDocs(all, job.catalogOptions);
   const key = fitKey(docs, job.catalogOptions, (d) => JSON.stringify(d));
   if (await fits.has(key)) {
     try {
@@ -84,12 +87,12 @@ async function catalogEmbedder(
       hooks.log('warn', 'catalog embedder: cached fit unusable, refitting', { key, error: String(e) });
     }
   }
-  hooks.progress(0, docs.length, 'fitting the catalog embedder');
+  hooks.progress(0, all.length, 'fitting the catalog embedder');
   // the SVD's dense products on two threads from PARALLEL_FIT_MIN docs (same bits as one)
   const ops = docs.length >= PARALLEL_FIT_MIN && availableParallelism() > 1 ? await TwoThreadDenseOps.start() : undefined;
   let embedder: CatalogEmbedder;
   try {
-    embedder = CatalogEmbedder.fit(docs, job.catalogOptions, (step) => hooks.progress(0, docs.length, `fitting the catalog embedder: ${step}`), ops);
+    embedder = CatalogEmbedder.fit(docs, job.catalogOptions, (step) => hooks.progress(0, all.length, `fitting the catalog embedder: ${step}`), ops);
   } finally {
     await ops?.close();
   }
@@ -99,21 +102,17 @@ async function catalogEmbedder(
 }
 
 export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<EmbedOutcome> {
-  const ids: number[] = [];
-  const docs: MovieDoc[] = [];
-  if (job.corpus === 'titles') {
-    // rows are the titles' positions in titles.jsonl (ids are strings there)
-    for await (const t of readJsonl<PlatformTitle>(job.catalogFile)) {
-      ids.push(ids.length);
-      docs.push(titleDoc(t));
-    }
-  } else {
-    for await (const m of catalogMovies(job.catalogFile)) {
-      ids.push(m.id);
-      docs.push(movieDoc(m));
-    }
+  const docs = await openDocSource(job.catalogFile, job.corpus ?? 'movies');
+  try {
+    return await embedDocs(job, docs, hooks);
+  } finally {
+    docs.close();
   }
+}
+
+async function embedDocs(job: EmbedJob, docs: DocSource, hooks: EmbedHooks): Promise<EmbedOutcome> {
   const total = docs.length;
+  const ids = Array.from({ length: total }, (_, i) => docs.id(i));
 
   const sel = selectEmbedder(job.choice, job.modelDir, job.modelId, job.allowRemoteModels);
   let id: EmbedderId = sel.id;
@@ -150,7 +149,7 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
   // Reuse what the cache holds for this exact embedder and text; embed only the rest.
   const cache = new EmbeddingCache(job.artifactsDir);
   const cached = await cache.load(e.fingerprint, e.dims);
-  const keys = docs.map((d) => vectorKey(e.fingerprint, e.keyText(d)));
+  const keys = Array.from({ length: total }, (_, i) => vectorKey(e.fingerprint, e.keyText(docs.doc(i))));
   // shared memory for the catalog embedder: a helper thread writes its half of the rows (embed-rows.ts)
   const matrix = e instanceof CatalogEmbedder ? new Float32Array(new SharedArrayBuffer(total * e.dims * 4)) : new Float32Array(total * e.dims);
   const missing: number[] = [];
@@ -169,7 +168,7 @@ export async function embedMovies(job: EmbedJob, hooks: EmbedHooks): Promise<Emb
     hooks.log('info', 'catalog embedder: rows embedded', { rows: missing.length, threads });
   } else if (missing.length > 0) {
     const vecs = await e.embedDocs(
-      missing.map((i) => docs[i]),
+      missing.map((i) => docs.doc(i)),
       (done) => hooks.progress(reused + done, total, `embedding with ${id}`),
     );
     missing.forEach((row, j) => matrix.set(vecs.subarray(j * e.dims, (j + 1) * e.dims), row * e.dims));

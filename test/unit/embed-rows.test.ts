@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAllJsonl } from '../../pipeline/artifacts/files.js';
 import { PROJECT_ROOT } from '../../pipeline/config.js';
+import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js';
+import { writeCatalogColumns } from '../../pipeline/catalog-columns/files.js';
+import { openDocSource } from '../../pipeline/embed/doc-source.js';
 import { embedCatalogRows } from '../../pipeline/embed/embed-rows.js';
 import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
 import { movieDoc } from '../../pipeline/embedders/movie-doc.js';
@@ -40,5 +43,37 @@ describe('the catalog embedding pass on two threads (embed-rows.ts)', () => {
     const row = (m: Float32Array, r: number) => m.subarray(r * embedder.dims, (r + 1) * embedder.dims);
     expect(row(two, 1).every((x) => x === 0)).toBe(true);
     expect(row(two, rows.at(-1)!).some((x) => x !== 0)).toBe(true);
+  });
+
+  it('reads the docs from catalog.arrow on shared memory: the same docs as movieDoc of each Movie, the same bytes on one thread and two', async () => {
+    const movies = (await readAllJsonl<Movie>(FIXTURE)).sort((a, b) => a.id - b.id);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mq-embed-cols-'));
+    dirs.push(dir);
+    const b = new CatalogColumnsBuilder();
+    for (const m of movies) b.add(m);
+    await writeCatalogColumns(path.join(dir, 'catalog.arrow'), b);
+    await copyFile(FIXTURE, path.join(dir, 'catalog.jsonl'));
+    const source = await openDocSource(path.join(dir, 'catalog.jsonl'), 'movies');
+    try {
+      expect(source.shared).toBeInstanceOf(SharedArrayBuffer);
+      expect(source.length).toBe(movies.length);
+      movies.forEach((m, i) => {
+        expect(source.id(i)).toBe(m.id);
+        // key order too: the fit's cache key is the JSON of these docs
+        expect(JSON.stringify(source.doc(i))).toBe(JSON.stringify(movieDoc(m)));
+      });
+      const embedder = CatalogEmbedder.fit(movies.map(movieDoc));
+      const paramsDir = path.join(dir, 'params');
+      await mkdir(paramsDir);
+      await embedder.save(paramsDir);
+      const rows = movies.map((_, i) => i).filter((i) => i !== 3);
+      const one = new Float32Array(movies.length * embedder.dims);
+      expect((await embedCatalogRows(embedder, paramsDir, movies.map(movieDoc), rows, one, () => undefined, Infinity)).threads).toBe(1);
+      const two = new Float32Array(new SharedArrayBuffer(one.byteLength));
+      expect((await embedCatalogRows(embedder, paramsDir, source, rows, two, () => undefined, 1)).threads).toBe(2);
+      expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    } finally {
+      source.close();
+    }
   });
 });

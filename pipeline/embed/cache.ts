@@ -163,6 +163,9 @@ export class IndexCache {
   private file(key: string): string {
     return path.join(this.dir, `${key}.hnsw`);
   }
+  has(key: string): boolean {
+    return existsSync(this.file(key));
+  }
   /** Copies the cached graph to `target`; false when there is none. */
   async fetch(key: string, target: string): Promise<boolean> {
     const f = this.file(key);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { entryUrl } from '../runtime/entry.js';
 import { progressSum, runHelper } from '../runtime/helper-thread.js';
 import { RERANK_WEIGHTS, RerankFeatures } from './rerank.js';
-import { rerankInput } from './rerank-docs.js';
+import { listsInput, readListsInput } from './lists-input.js';
 import { allocSimilarLists, fillSimilarLists, SIMILAR_FILES, SIMILAR_K, writeSimilarLists, type SimilarLists } from './similar-lists.js';
 import type { SimilarSliceTask } from './similar-worker.js';
 import { readShard, releaseGraph, releaseIndex, shardBounds, ShardedIndex, shardFile, type KnnIndex } from './sharded.js';
@@ -21,9 +21,6 @@ import { ParallelGraph, parallelGraphAddon } from './parallel-graph.js';
 import { similarListsOnGraph } from './graph-lists.js';
 
 export type { KnnIndex } from './sharded.js';
-
-/** Bump when the rerank features change (part of the similar lists' cache key). */
-const RERANK_VERSION = 2;
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -223,25 +220,26 @@ export async function buildIndex(
   const shardKey = (i: number) => (i === 0 ? key : `${key}-s${i}`);
   const targets = Array.from({ length: shards }, (_, i) => path.join(job.dir, shardFile(i)));
   let reused = false;
-  // the one graph built here stays loaded for the similar lists
+  // the one graph built here stays loaded for the similar lists, and is written once their pass has
+  // linked the docs its searches miss
   let graph: ParallelGraph | null = null;
-  let unsaved = false;
   let builtHere = false;
   const storeGraphs = async () => {
     if (!cache) return;
     for (let i = 0; i < shards; i++) await cache.store(shardKey(i), targets[i]);
     await cache.prune(8); // graphs (and their shards) and similar lists of both corpora
   };
-  // the addon's graph: written once its links are final
-  const saveGraph = async () => {
-    if (!unsaved) return;
-    if (graph) await graph.write(targets[0]);
-    unsaved = false;
-    await storeGraphs();
-  };
   let buildMs = 0;
   const files: Record<string, string> = { index: INDEX_FILES.index, indexMeta: INDEX_FILES.meta };
   let similar: IndexOutcome['similar'];
+  const listThreads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? cores : 1);
+  const listsTask = job.docs
+    ? // on shared memory when hnswlib-node helper threads read them: one copy of the features, not one per thread
+      { file: job.docs.file, corpus: job.docs.corpus, graphKey: key, artifactsDir: job.artifactsDir ?? null, shared: listThreads > 1 && !onAddon }
+    : null;
+  // read while the graph is built (on a thread of its own at scale: lists-input.ts); awaited below
+  const listsIn = listsTask ? listsInput(listsTask, emb.count) : null;
+  listsIn?.catch(() => {});
   try {
     if (cache) {
       reused = true;
@@ -258,15 +256,6 @@ export async function buildIndex(
         const r = graph.repaired!;
         meta.repair = { unreachable: r.unreachable, unreachableLinked: r.linked, lost: 0, lostLinked: 0 };
         builtHere = true;
-        // cached only after the similar lists, whose searches find and link the docs a search misses
-        unsaved = true;
-        await graph.write(targets[0]);
-        if (job.docs) {
-          // read back after the rerank's input is built and freed: the catalog columns and the
-          // graph in memory at once were the pipeline's peak at 10^6 (4.2 GB)
-          graph.release();
-          graph = null;
-        }
       } else if (shards > 1) {
         await buildShards(job.dir, matrix, emb.dims, bounds, p, (done) => hooks.progress(done, emb.count, what));
       } else {
@@ -275,55 +264,44 @@ export async function buildIndex(
         await index.writeIndex(targets[0]);
         releaseGraph(index); // the lists read it back; two copies would double the stage's memory
       }
-      if (!unsaved) await storeGraphs();
+      if (!builtHere) await storeGraphs();
     }
     buildMs = Math.round(performance.now() - t0);
     // hnswlib-node's list search reads it (loadIndex); written again below with the lists' repair counts
     await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
     for (let i = 1; i < shards; i++) files[`index_${i}`] = shardFile(i);
-    if (job.docs) {
+    if (listsIn && listsTask) {
       const t1 = performance.now();
-      const input = await rerankInput(job.docs.file, job.docs.corpus);
-      // a list depends on the graph and the rerank's input only
-      const listKey = createHash('sha256').update(`${key}|${SIMILAR_K}|${JSON.stringify(RERANK_WEIGHTS)}|${RERANK_VERSION}|${input.digest}\n`);
-      const lkey = `${listKey.digest('hex').slice(0, 32)}-similar`;
+      const input = await listsIn;
       const target = path.join(job.dir, SIMILAR_FILES.bin);
-      let listsReused = false;
-      if (cache && (await cache.fetch(lkey, target))) {
-        listsReused = true;
-        input.close();
-      } else {
-        const threads = job.listThreads ?? (emb.count >= PARALLEL_LISTS_MIN ? cores : 1);
-        // on shared memory when helper threads read them: one copy of the features, not one per thread
-        let features: RerankFeatures;
-        try {
-          features = input.features(threads > 1 && !onAddon);
-        } finally {
-          input.close();
-        }
-        const progress = (done: number) => hooks.progress(done, emb.count, `precomputing similar lists (${threads} thread${threads > 1 ? 's' : ''})`);
+      const listsReused = input.columns === null && cache !== null && (await cache.fetch(input.key, target));
+      if (!listsReused) {
+        // (columns null and no fetch: the cached lists were pruned meanwhile)
+        const features = new RerankFeatures(input.columns ?? (await readListsInput({ ...listsTask, artifactsDir: null })).columns!);
+        const progress = (done: number) => hooks.progress(done, emb.count, `precomputing similar lists (${listThreads} thread${listThreads > 1 ? 's' : ''})`);
         let lists: SimilarLists;
         if (onAddon) {
           // a graph from the cache is left as it was: its lost docs were linked when it was built
-          const linkLost = builtHere;
           graph ??= await ParallelGraph.read(targets[0], emb.dims);
           lists = allocSimilarLists(emb.count);
-          const o = await similarListsOnGraph(graph, p.ef, matrix, emb.dims, features, lists, threads, progress, { block: job.listBlock, linkLost });
+          const o = await similarListsOnGraph(graph, p.ef, matrix, emb.dims, features, lists, listThreads, progress, { block: job.listBlock, linkLost: builtHere });
           if (meta.repair) Object.assign(meta.repair, { lost: o.lost, lostLinked: o.linked });
         } else {
-          lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, threads, progress);
+          lists = await similarListsInThreads(job, p, bounds, matrix, emb.dims, emb.count, features, listThreads, progress);
         }
         await writeSimilarLists(job.dir, lists);
-        if (cache) await cache.store(lkey, target);
-      }
-      if (listsReused) {
+        if (cache) await cache.store(input.key, target);
+      } else {
         await writeFile(path.join(job.dir, SIMILAR_FILES.meta), JSON.stringify({ k: SIMILAR_K, count: emb.count, weights: RERANK_WEIGHTS }));
       }
       files.similar = SIMILAR_FILES.bin;
       files.similarMeta = SIMILAR_FILES.meta;
       similar = { k: SIMILAR_K, ms: Math.round(performance.now() - t1), reused: listsReused, bytes: emb.count * SIMILAR_K * 8 };
     }
-    await saveGraph();
+    if (builtHere && graph) {
+      await graph.write(targets[0]);
+      await storeGraphs();
+    }
     await writeFile(path.join(job.dir, INDEX_FILES.meta), JSON.stringify(meta, null, 2));
   } finally {
     graph?.release();

@@ -10,6 +10,7 @@ import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js
 import { writeCatalogColumns } from '../../pipeline/catalog-columns/files.js';
 import { IndexCache } from '../../pipeline/embed/cache.js';
 import { LISTS_INPUT_THREAD_MIN, listsInput, readListsInput } from '../../pipeline/index/lists-input.js';
+import type { RerankColumns } from '../../pipeline/index/rerank.js';
 import type { Movie } from '../../pipeline/types.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'embed', 'catalog.jsonl');
@@ -35,7 +36,7 @@ describe('the similar lists input (lists-input.ts)', () => {
     expect(there.key).toBe(here.key);
     expect(here.columns!.keywords.length).toBeGreaterThan(0);
     for (const [name, a] of Object.entries(here.columns!)) {
-      const t = there.columns![name as keyof typeof here.columns];
+      const t = there.columns![name as keyof RerankColumns];
       expect(t.buffer, name).toBeInstanceOf(ArrayBuffer);
       expect(Array.from(t), name).toEqual(Array.from(a));
     }

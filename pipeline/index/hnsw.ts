@@ -19,6 +19,7 @@ import type { ShardTask } from './shard-worker.js';
 import { similarListsByShard } from './shard-search.js';
 import { ParallelGraph, parallelGraphAddon } from './parallel-graph.js';
 import { similarListsOnGraph } from './graph-lists.js';
+import { localityOrder } from './query-order.js';
 
 export type { KnnIndex } from './sharded.js';
 
@@ -68,6 +69,8 @@ export interface IndexMeta extends IndexParams {
   shardBounds?: number[];
   /** threads that inserted into the graph at once (absent: one, and a rebuild gives the same bytes) */
   buildThreads?: number;
+  /** the order the rows were inserted in (absent: row order) */
+  insertOrder?: 'locality';
   /**
    * Links the parallel-graph build added after hnswlib's insertion (absent: none, or built by
    * hnswlib-node): nodes no path from the entry point reached, and docs whose own search did not
@@ -93,6 +96,8 @@ export interface IndexJob {
   shards?: number;
   /** threads inserting into the one graph (parallel-graph addon; default: 2 on 2+ cores from PARALLEL_BUILD_MIN vectors, else 1) */
   buildThreads?: number;
+  /** vectors from which the parallel-graph build inserts in locality order (default LOCALITY_INSERT_MIN; tests use small ones) */
+  localityInsertMin?: number;
   /** docs per block of the thread-per-shard list search (shard-search.ts SEARCH_BLOCK; tests use small ones) */
   listBlock?: number;
 }
@@ -109,6 +114,16 @@ export const SHARDED_BUILD_MIN = 100_000;
  * thread: the graph hnswlib-node would build, byte for byte (the 45k catalog's builds stay the same).
  */
 export const PARALLEL_BUILD_MIN = 100_000;
+
+/**
+ * From this many vectors the parallel-graph build inserts the rows in locality order (query-order.ts):
+ * consecutive insertions then search and link the same region of the graph, which the CPU caches
+ * still hold, and nodes near in space are near in memory. On the synthetic 10^6 catalog's vectors,
+ * two threads: 193.7 → 126.5 s to build, recall@10 over 100 rows before the repairs 0.988 → 0.999;
+ * at 200k 28.0 → 21.1 s, 0.993 either way. Below it (the 45k catalog), row order: the graph
+ * hnswlib-node builds, byte for byte.
+ */
+export const LOCALITY_INSERT_MIN = 100_000;
 
 
 /** Below this many docs a helper thread's start-up (its own graph and features) costs more than it saves. */
@@ -207,13 +222,15 @@ export async function buildIndex(
   const bounds = shardBounds(emb.count, shards);
   if (shards > 1) Object.assign(meta, { shards, shardBounds: bounds });
   if (buildThreads > 1) meta.buildThreads = buildThreads;
+  const localityInsert = onAddon && emb.count >= (job.localityInsertMin ?? LOCALITY_INSERT_MIN);
+  if (localityInsert) meta.insertOrder = 'locality';
   const t0 = performance.now();
   // Single-threaded insertion (per shard) with a fixed seed gives the same graph for the same
   // vectors and parameters, so an unchanged rebuild copies the graphs it built last time; a graph
   // built by several threads is one of many such graphs, and a rebuild reuses it all the same.
   const cache = job.artifactsDir ? new IndexCache(job.artifactsDir) : null;
   const key = createHash('sha256')
-    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}${shards > 1 ? `|shards=${shards}` : ''}${buildThreads > 1 ? `|threads=${buildThreads}` : ''}\n`)
+    .update(`hnswlib-node|${JSON.stringify(p)}|${emb.dims}|${emb.count}${shards > 1 ? `|shards=${shards}` : ''}${buildThreads > 1 ? `|threads=${buildThreads}` : ''}${localityInsert ? '|insert=locality' : ''}\n`)
     .update(new Uint8Array(matrix.buffer, matrix.byteOffset, matrix.byteLength))
     .digest('hex')
     .slice(0, 32);
@@ -252,7 +269,8 @@ export async function buildIndex(
         shards > 1 ? `building the HNSW index (${shards} shards on ${shards} threads)` : `building the HNSW index${buildThreads > 1 ? ` (${buildThreads} threads)` : ''}`;
       hooks.progress(0, emb.count, what);
       if (onAddon) {
-        graph = await ParallelGraph.build(matrix, emb.dims, p, buildThreads, (done) => hooks.progress(done, emb.count, what));
+        const order = localityInsert ? localityOrder(matrix, emb.dims) : undefined;
+        graph = await ParallelGraph.build(matrix, emb.dims, p, buildThreads, (done) => hooks.progress(done, emb.count, what), { order });
         const r = graph.repaired!;
         meta.repair = { unreachable: r.unreachable, unreachableLinked: r.linked, lost: 0, lostLinked: 0 };
         builtHere = true;

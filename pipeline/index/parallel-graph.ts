@@ -15,7 +15,7 @@ import type { IndexParams } from './hnsw.js';
 interface NativeGraph {
   init(maxElements: number, M: number, efConstruction: number, seed: number): void;
   read(file: string): Promise<void>;
-  addRows(matrix: Float32Array, from: number, to: number, threads: number): Promise<void>;
+  addRows(matrix: Float32Array, from: number, to: number, threads: number, order?: Int32Array): Promise<void>;
   search(
     matrix: Float32Array,
     order: Int32Array,
@@ -82,8 +82,9 @@ export class ParallelGraph {
   repaired: ReachabilityRepair | null = null;
 
   /**
-   * Builds the graph of every row of `matrix` (label = row) on `threads` threads, then (unless
-   * `repair` is false) links the nodes no path from the entry point reaches (repair()).
+   * Builds the graph of every row of `matrix` (label = row) on `threads` threads, inserting the rows
+   * in `order` (a permutation of the rows; default row order), then (unless `repair` is false) links
+   * the nodes no path from the entry point reaches (repair()).
    */
   static async build(
     matrix: Float32Array,
@@ -91,15 +92,16 @@ export class ParallelGraph {
     p: IndexParams,
     threads: number,
     onProgress?: (done: number) => void,
-    { repair = true }: { repair?: boolean } = {},
+    { repair = true, order }: { repair?: boolean; order?: Int32Array } = {},
   ): Promise<ParallelGraph> {
     const n = matrix.length / dims;
+    if (order && order.length !== n) throw new RangeError(`insertion order of ${order.length} rows for a matrix of ${n}`);
     const graph = ParallelGraph.create(dims);
     graph.g.init(Math.max(1, n), p.M, p.efConstruction, p.seed);
     try {
       for (let from = 0; from < n; from += ADD_CHUNK) {
         const to = Math.min(n, from + ADD_CHUNK);
-        await graph.g.addRows(matrix, from, to, threads);
+        await graph.g.addRows(matrix, from, to, threads, order);
         onProgress?.(to);
         await nextTurn();
       }

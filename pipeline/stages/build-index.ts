@@ -39,7 +39,7 @@ export async function runIndex(ctx: StageContext): Promise<StageResult> {
       counts[`${c.key}indexed`] = r.meta.count;
       counts[`${c.key}indexReused`] = r.reused ? 1 : 0;
       for (const [role, f] of Object.entries(r.files)) files[c.key ? `titles_${role}` : role] = c.prefix + f;
-      const facts = { space: r.meta.space, native: r.meta.native, buildThreads: r.meta.buildThreads ?? 1, M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, searchEf: r.meta.searchEf, seed: r.meta.seed, dims: r.meta.dims, count: r.meta.count, buildMs: r.buildMs, reused: r.reused, shards: r.meta.shards ?? 1, repair: r.meta.repair ?? null, similarLists: r.similar ?? null };
+      const facts = { space: r.meta.space, native: r.meta.native, buildThreads: r.meta.buildThreads ?? 1, insertOrder: r.meta.insertOrder ?? 'row', M: r.meta.M, efConstruction: r.meta.efConstruction, ef: r.meta.ef, searchEf: r.meta.searchEf, seed: r.meta.seed, dims: r.meta.dims, count: r.meta.count, buildMs: r.buildMs, reused: r.reused, shards: r.meta.shards ?? 1, repair: r.meta.repair ?? null, similarLists: r.similar ?? null };
       if (c.corpus === 'movies') Object.assign(info, facts);
       else info.titles = facts;
     }

@@ -110,6 +110,47 @@ test('two threads build one graph: hnswlib-node loads it, recall@10 against exac
   }
 });
 
+test('from localityInsertMin vectors the rows are inserted in locality order: every row labelled once, recall kept, a cache key of its own', async () => {
+  const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'mq-pgraph-loc-'));
+  try {
+    const rowOrder = await buildIndex({ dir, buildThreads: 1, artifactsDir }, noProgress);
+    expect(rowOrder.meta.insertOrder).toBeUndefined();
+    const rowGraph = await file(INDEX_FILES.index);
+    const local = await buildIndex({ dir, buildThreads: 1, artifactsDir, localityInsertMin: 1000 }, noProgress);
+    expect(local.meta.insertOrder).toBe('locality');
+    // not served the row-order graph from the cache, and not the same graph
+    expect(local.reused).toBe(false);
+    expect((await file(INDEX_FILES.index)).equals(rowGraph)).toBe(false);
+    const { index } = await loadIndex(dir);
+    expect(index.getIdsList().sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+    const unit = matrix.slice();
+    for (let i = 0; i < N; i++) {
+      const row = unit.subarray(i * D, (i + 1) * D);
+      const norm = Math.hypot(...row);
+      for (let d = 0; d < D; d++) row[d] /= norm;
+    }
+    let hits = 0;
+    let queries = 0;
+    for (let r = 0; r < N; r += 11, queries++) {
+      const truth = new Set(exactTopK(unit, D, rowOf(unit, D, r), 10).map((n) => n.row));
+      hits += index.searchKnn(Array.from(rowOf(matrix, D, r)), 10).neighbors.filter((x) => truth.has(x)).length;
+    }
+    expect(hits / (10 * queries)).toBeGreaterThanOrEqual(0.99);
+    // on one thread the order decides the bytes: the same again from the cache, and when built afresh
+    expect((await buildIndex({ dir, buildThreads: 1, artifactsDir, localityInsertMin: 1000 }, noProgress)).reused).toBe(true);
+    const cached = await file(INDEX_FILES.index);
+    await buildIndex({ dir, buildThreads: 1, localityInsertMin: 1000 }, noProgress);
+    expect((await file(INDEX_FILES.index)).equals(cached)).toBe(true);
+  } finally {
+    await rm(artifactsDir, { recursive: true, force: true });
+  }
+  // an order that is not one of the matrix's rows is refused
+  const small = matrix.subarray(0, 100 * D);
+  await expect(ParallelGraph.build(small, D, DEFAULT_INDEX_PARAMS, 2, undefined, { order: new Int32Array(99) })).rejects.toThrow(/insertion order of 99 rows/);
+  const bad = Int32Array.from({ length: 100 }, (_, i) => (i === 50 ? 100 : i));
+  await expect(ParallelGraph.build(small, D, DEFAULT_INDEX_PARAMS, 2, undefined, { order: bad })).rejects.toThrow(/out of the matrix/);
+});
+
 test('the addon refuses bad ranges and a released graph with an error, not a crash', async () => {
   const g = await ParallelGraph.build(matrix.subarray(0, 100 * D), D, DEFAULT_INDEX_PARAMS, 2);
   expect(g.count).toBe(100);

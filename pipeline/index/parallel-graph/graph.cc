@@ -298,7 +298,8 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
     return queue(info.Env(), work);
   }
 
-  // addRows(matrix: Float32Array, from, to, threads): Promise; label = row number
+  // addRows(matrix: Float32Array, from, to, threads, order?: Int32Array): Promise; label = row number.
+  // With `order`, [from, to) are positions in it: the rows are inserted in that order
   Napi::Value AddRows(const Napi::CallbackInfo& info) {
     if (!claim(info.Env(), true)) return info.Env().Undefined();
     auto matrix = std::make_shared<Pinned<float>>();
@@ -306,13 +307,19 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
     const size_t from = info[1].As<Napi::Number>().Int64Value();
     const size_t to = info[2].As<Napi::Number>().Int64Value();
     const size_t threads = info[3].As<Napi::Number>().Int64Value();
-    if (to * dim_ > matrix->length || from > to) {
+    // optional: the rows in insertion order, [from, to) then being positions in it
+    auto order = std::make_shared<Pinned<int32_t>>();
+    if (info.Length() > 4 && info[4].IsTypedArray()) order->pin(info[4].As<Napi::Int32Array>());
+    const size_t rows = matrix->length / dim_;
+    if (from > to || (order->data ? to > order->length : to > rows)) {
       return refuse(info.Env(), "rows out of the matrix");
     }
     Graph* g = graph_.get();
     const size_t dim = dim_;
-    auto work = [g, matrix, from, to, threads, dim]() -> std::string {
-      return runParallel(from, to, threads, dim, [&](size_t r, float* v) {
+    auto work = [g, matrix, order, from, to, threads, dim, rows]() -> std::string {
+      return runParallel(from, to, threads, dim, [&](size_t p, float* v) {
+        const size_t r = order->data ? static_cast<size_t>(order->data[p]) : p;
+        if (r >= rows) throw std::runtime_error("an insertion row is out of the matrix");
         normalized(matrix->data + r * dim, dim, v);
         g->addPoint(v, r);
       });

@@ -1,16 +1,15 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAllJsonl } from '../../pipeline/artifacts/files.js';
 import { PROJECT_ROOT } from '../../pipeline/config.js';
-import { CatalogColumnsBuilder } from '../../pipeline/catalog-columns/builder.js';
-import { writeCatalogColumns } from '../../pipeline/catalog-columns/files.js';
 import { openDocSource } from '../../pipeline/embed/doc-source.js';
 import { embedCatalogRows } from '../../pipeline/embed/embed-rows.js';
 import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
 import { movieDoc } from '../../pipeline/embedders/movie-doc.js';
 import type { Movie } from '../../pipeline/types.js';
+import { fixtureVersion } from '../helpers/fixture-version.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'embed', 'catalog.jsonl');
 const dirs: string[] = [];
@@ -46,14 +45,9 @@ describe('the catalog embedding pass on two threads (embed-rows.ts)', () => {
   });
 
   it('reads the docs from catalog.arrow on shared memory: the same docs as movieDoc of each Movie, the same bytes on one thread and two', async () => {
-    const movies = (await readAllJsonl<Movie>(FIXTURE)).sort((a, b) => a.id - b.id);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mq-embed-cols-'));
+    const { dir, catalog, movies } = await fixtureVersion('mq-embed-cols-');
     dirs.push(dir);
-    const b = new CatalogColumnsBuilder();
-    for (const m of movies) b.add(m);
-    await writeCatalogColumns(path.join(dir, 'catalog.arrow'), b);
-    await copyFile(FIXTURE, path.join(dir, 'catalog.jsonl'));
-    const source = await openDocSource(path.join(dir, 'catalog.jsonl'), 'movies');
+    const source = await openDocSource(catalog, 'movies');
     try {
       expect(source.shared).toBeInstanceOf(SharedArrayBuffer);
       expect(source.length).toBe(movies.length);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Rng } from '../../pipeline/embedders/catalog/linalg.js';
 import { writeEmbeddings } from '../../pipeline/embed/matrix.js';
 import { exactTopK, rowOf } from '../../pipeline/index/exact.js';
-import { buildIndex, DEFAULT_INDEX_PARAMS, INDEX_FILES, loadIndex } from '../../pipeline/index/hnsw.js';
+import { buildIndex, DEFAULT_INDEX_PARAMS, INDEX_FILES, loadIndex, type KnnIndex } from '../../pipeline/index/hnsw.js';
 import { ParallelGraph, parallelGraphAddon } from '../../pipeline/index/parallel-graph.js';
 import { readSimilarLists } from '../../pipeline/index/similar-lists.js';
 
@@ -40,6 +40,23 @@ afterAll(async () => {
 });
 
 const docs = () => ({ file: path.join(dir, 'docs.jsonl'), corpus: 'movies' as const });
+
+/** recall@10 of a loaded graph against exact cosine search (over unit-length copies of the rows), every 11th row. */
+function recallAt10(index: KnnIndex): number {
+  const unit = matrix.slice();
+  for (let i = 0; i < N; i++) {
+    const row = unit.subarray(i * D, (i + 1) * D);
+    const norm = Math.hypot(...row);
+    for (let d = 0; d < D; d++) row[d] /= norm;
+  }
+  let hits = 0;
+  let queries = 0;
+  for (let r = 0; r < N; r += 11, queries++) {
+    const truth = new Set(exactTopK(unit, D, rowOf(unit, D, r), 10).map((n) => n.row));
+    hits += index.searchKnn(Array.from(rowOf(matrix, D, r)), 10).neighbors.filter((x) => truth.has(x)).length;
+  }
+  return hits / (10 * queries);
+}
 const file = (f: string) => readFile(path.join(dir, f));
 
 test('npm install built the parallel-graph addon beside hnswlib-node (native-build.mjs)', () => {
@@ -73,21 +90,7 @@ test('two threads build one graph: hnswlib-node loads it, recall@10 against exac
     const lists = await readSimilarLists(dir);
 
     const { index } = await loadIndex(dir);
-    // exact cosine: over unit-length copies of the rows
-    const unit = matrix.slice();
-    for (let i = 0; i < N; i++) {
-      const row = unit.subarray(i * D, (i + 1) * D);
-      const norm = Math.hypot(...row);
-      for (let d = 0; d < D; d++) row[d] /= norm;
-    }
-    let hits = 0;
-    let queries = 0;
-    for (let r = 0; r < N; r += 11, queries++) {
-      const truth = new Set(exactTopK(unit, D, rowOf(unit, D, r), 10).map((n) => n.row));
-      const got = index.searchKnn(Array.from(rowOf(matrix, D, r)), 10);
-      hits += got.neighbors.filter((x) => truth.has(x)).length;
-    }
-    expect(hits / (10 * queries)).toBeGreaterThanOrEqual(0.99);
+    expect(recallAt10(index)).toBeGreaterThanOrEqual(0.99);
 
     // the same graph searched by hnswlib-node, one doc per call: the same lists
     const { fillSimilarLists, allocSimilarLists } = await import('../../pipeline/index/similar-lists.js');
@@ -126,19 +129,7 @@ test('from localityInsertMin vectors the rows are inserted in locality order: ev
     let labelled = 0;
     for (let r = 0; r < N; r++) labelled += index.getPoint(r).length === D ? 1 : 0;
     expect(labelled).toBe(N);
-    const unit = matrix.slice();
-    for (let i = 0; i < N; i++) {
-      const row = unit.subarray(i * D, (i + 1) * D);
-      const norm = Math.hypot(...row);
-      for (let d = 0; d < D; d++) row[d] /= norm;
-    }
-    let hits = 0;
-    let queries = 0;
-    for (let r = 0; r < N; r += 11, queries++) {
-      const truth = new Set(exactTopK(unit, D, rowOf(unit, D, r), 10).map((n) => n.row));
-      hits += index.searchKnn(Array.from(rowOf(matrix, D, r)), 10).neighbors.filter((x) => truth.has(x)).length;
-    }
-    expect(hits / (10 * queries)).toBeGreaterThanOrEqual(0.99);
+    expect(recallAt10(index)).toBeGreaterThanOrEqual(0.99);
     // on one thread the order decides the bytes: the same again from the cache, and when built afresh
     expect((await buildIndex({ dir, buildThreads: 1, artifactsDir, localityInsertMin: 1000 }, noProgress)).reused).toBe(true);
     const cached = await file(INDEX_FILES.index);

@@ -6,7 +6,7 @@
 //   index/<key>.hnsw              built HNSW graphs, keyed by the vectors and the build parameters
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { readFully } from '../artifacts/files.js';
 import path from 'node:path';
 

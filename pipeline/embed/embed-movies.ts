@@ -2,7 +2,6 @@
 // embeddings.f32 + embeddings.json (+ the catalog embedder's parameters) out, reusing cached vectors.
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import type { EmbedderChoice } from '../config.js';
 import { TwoThreadDenseOps } from '../embedders/catalog/linalg-threads.js';
 import { CatalogEmbedder, CATALOG_ALGO_VERSION, DEFAULT_CATALOG_OPTIONS, fitSample, PARAMS_BIN_FILE, PARAMS_FILE, type CatalogOptions } from '../embedders/catalog/model.js';

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { CatalogEmbedder } from '../embedders/catalog/model.js';
 import type { MovieDoc } from '../embedders/types.js';
-import { docsFromArray, docsFromColumns, type DocSource } from './doc-source.js';
+import { docsFromColumns, type DocSource } from './doc-source.js';
 import { runInThread } from './thread.js';
 
 /** Below this many rows to embed, one thread (a helper's start-up would not pay). */
@@ -58,28 +58,27 @@ function embedOnThisThread(embedder: CatalogEmbedder, docs: DocSource, rows: rea
 export async function embedCatalogRows(
   embedder: CatalogEmbedder,
   paramsDir: string | null,
-  docs: DocSource | MovieDoc[],
+  docs: DocSource,
   rows: number[],
   matrix: Float32Array,
   onProgress: (done: number) => void,
   helperFrom = HELPER_FROM,
 ): Promise<{ threads: number }> {
-  const source = Array.isArray(docs) ? docsFromArray(docs) : docs;
   const shared = matrix.buffer instanceof SharedArrayBuffer;
   if (rows.length < helperFrom || availableParallelism() < 2 || !shared || !paramsDir) {
-    embedOnThisThread(embedder, source, rows, matrix, onProgress);
+    embedOnThisThread(embedder, docs, rows, matrix, onProgress);
     return { threads: 1 };
   }
   const half = Math.ceil(rows.length / 2);
   const theirs = rows.slice(half);
-  const from = source.shared ? { columns: source.shared } : { docs: theirs.map((r) => source.doc(r)) };
+  const from = docs.shared ? { columns: docs.shared } : { docs: theirs.map((r) => docs.doc(r)) };
   let helperDone = 0;
   const helper = runInThread(
     { kind: 'embed-rows', job: { paramsDir, from, rows: Int32Array.from(theirs), matrix: matrix.buffer as SharedArrayBuffer } },
     { progress: (done) => (helperDone = done) },
   );
   // this thread's half runs synchronously; the helper's progress is read when it reports
-  embedOnThisThread(embedder, source, rows.slice(0, half), matrix, (done) => onProgress(done + helperDone));
+  embedOnThisThread(embedder, docs, rows.slice(0, half), matrix, (done) => onProgress(done + helperDone));
   await helper;
   onProgress(rows.length);
   return { threads: 2 };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAllJsonl } from '../../pipeline/artifacts/files.js';
 import { PROJECT_ROOT } from '../../pipeline/config.js';
-import { openDocSource } from '../../pipeline/embed/doc-source.js';
+import { docsFromArray, openDocSource } from '../../pipeline/embed/doc-source.js';
 import { embedCatalogRows } from '../../pipeline/embed/embed-rows.js';
 import { CatalogEmbedder } from '../../pipeline/embedders/catalog/model.js';
 import { movieDoc } from '../../pipeline/embedders/movie-doc.js';
@@ -32,10 +32,10 @@ describe('the catalog embedding pass on two threads (embed-rows.ts)', () => {
 
     const one = new Float32Array(docs.length * embedder.dims);
     // one thread: `one` is not on shared memory
-    expect((await embedCatalogRows(embedder, paramsDir, docs, rows, one, () => undefined, 1)).threads).toBe(1);
+    expect((await embedCatalogRows(embedder, paramsDir, docsFromArray(docs), rows, one, () => undefined, 1)).threads).toBe(1);
     const two = new Float32Array(new SharedArrayBuffer(docs.length * embedder.dims * 4));
     let last = 0;
-    expect((await embedCatalogRows(embedder, paramsDir, docs, rows, two, (d) => (last = d), 1)).threads).toBe(2);
+    expect((await embedCatalogRows(embedder, paramsDir, docsFromArray(docs), rows, two, (d) => (last = d), 1)).threads).toBe(2);
     expect(last).toBe(rows.length);
     expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
     // the rows not asked for stay untouched, the asked ones are filled
@@ -62,7 +62,7 @@ describe('the catalog embedding pass on two threads (embed-rows.ts)', () => {
       await embedder.save(paramsDir);
       const rows = movies.map((_, i) => i).filter((i) => i !== 3);
       const one = new Float32Array(movies.length * embedder.dims);
-      expect((await embedCatalogRows(embedder, paramsDir, movies.map(movieDoc), rows, one, () => undefined, Infinity)).threads).toBe(1);
+      expect((await embedCatalogRows(embedder, paramsDir, docsFromArray(movies.map(movieDoc)), rows, one, () => undefined, Infinity)).threads).toBe(1);
       const two = new Float32Array(new SharedArrayBuffer(one.byteLength));
       expect((await embedCatalogRows(embedder, paramsDir, source, rows, two, () => undefined, 1)).threads).toBe(2);
       expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);

@@ -72,6 +72,18 @@ struct Pinned {
     data = a.Data();
     length = a.ElementLength();
   }
+  // shared by the worker lambda, which must keep the JS array alive until it has run
+  static std::shared_ptr<Pinned> of(Napi::TypedArrayOf<T> a) {
+    auto p = std::make_shared<Pinned>();
+    p->pin(a);
+    return p;
+  }
+  // argument i when the caller passed a typed array there, else an empty pin (data == nullptr)
+  static std::shared_ptr<Pinned> optional(const Napi::CallbackInfo& info, size_t i) {
+    auto p = std::make_shared<Pinned>();
+    if (info.Length() > i && info[i].IsTypedArray()) p->pin(info[i].As<Napi::TypedArrayOf<T>>());
+    return p;
+  }
 };
 
 class Task : public Napi::AsyncWorker {
@@ -302,14 +314,12 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
   // With `order`, [from, to) are positions in it: the rows are inserted in that order
   Napi::Value AddRows(const Napi::CallbackInfo& info) {
     if (!claim(info.Env(), true)) return info.Env().Undefined();
-    auto matrix = std::make_shared<Pinned<float>>();
-    matrix->pin(info[0].As<Napi::Float32Array>());
+    auto matrix = Pinned<float>::of(info[0].As<Napi::Float32Array>());
     const size_t from = info[1].As<Napi::Number>().Int64Value();
     const size_t to = info[2].As<Napi::Number>().Int64Value();
     const size_t threads = info[3].As<Napi::Number>().Int64Value();
     // optional: the rows in insertion order, [from, to) then being positions in it
-    auto order = std::make_shared<Pinned<int32_t>>();
-    if (info.Length() > 4 && info[4].IsTypedArray()) order->pin(info[4].As<Napi::Int32Array>());
+    auto order = Pinned<int32_t>::optional(info, 4);
     const size_t rows = matrix->length / dim_;
     if (from > to || (order->data ? to > order->length : to > rows)) {
       return refuse(info.Env(), "rows out of the matrix");
@@ -332,25 +342,20 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
   // nearest first, into entries [(outFrom + p - from) * width, ... + width), label -1 past the end.
   Napi::Value Search(const Napi::CallbackInfo& info) {
     if (!claim(info.Env(), true)) return info.Env().Undefined();
-    auto matrix = std::make_shared<Pinned<float>>();
-    auto order = std::make_shared<Pinned<int32_t>>();
-    auto labels = std::make_shared<Pinned<int32_t>>();
-    auto dists = std::make_shared<Pinned<float>>();
-    matrix->pin(info[0].As<Napi::Float32Array>());
-    order->pin(info[1].As<Napi::Int32Array>());
+    auto matrix = Pinned<float>::of(info[0].As<Napi::Float32Array>());
+    auto order = Pinned<int32_t>::of(info[1].As<Napi::Int32Array>());
     const size_t from = info[2].As<Napi::Number>().Int64Value();
     const size_t to = info[3].As<Napi::Number>().Int64Value();
     const size_t k = info[4].As<Napi::Number>().Int64Value();
     const size_t ef = info[5].As<Napi::Number>().Int64Value();
-    labels->pin(info[6].As<Napi::Int32Array>());
-    dists->pin(info[7].As<Napi::Float32Array>());
+    auto labels = Pinned<int32_t>::of(info[6].As<Napi::Int32Array>());
+    auto dists = Pinned<float>::of(info[7].As<Napi::Float32Array>());
     const size_t outFrom = info[8].As<Napi::Number>().Int64Value();
     const size_t width = info[9].As<Napi::Number>().Int64Value();
     const size_t threads = info[10].As<Napi::Number>().Int64Value();
     const size_t rows = matrix->length / dim_;
     // optional: lost[row] = 1 when a row's search did not return the row itself (nor an equal vector)
-    auto lost = std::make_shared<Pinned<uint8_t>>();
-    if (info.Length() > 11 && info[11].IsTypedArray()) lost->pin(info[11].As<Napi::Uint8Array>());
+    auto lost = Pinned<uint8_t>::optional(info, 11);
     if (lost->data && lost->length < rows) {
       return refuse(info.Env(), "the lost flags are shorter than the matrix");
     }
@@ -410,10 +415,8 @@ class ParallelGraph : public Napi::ObjectWrap<ParallelGraph> {
   // linkLost(matrix, rows: Int32Array, k, ef): Promise<number> (linkLostRows)
   Napi::Value LinkLost(const Napi::CallbackInfo& info) {
     if (!claim(info.Env(), true)) return info.Env().Undefined();
-    auto matrix = std::make_shared<Pinned<float>>();
-    auto rows = std::make_shared<Pinned<int32_t>>();
-    matrix->pin(info[0].As<Napi::Float32Array>());
-    rows->pin(info[1].As<Napi::Int32Array>());
+    auto matrix = Pinned<float>::of(info[0].As<Napi::Float32Array>());
+    auto rows = Pinned<int32_t>::of(info[1].As<Napi::Int32Array>());
     const size_t k = info[2].As<Napi::Number>().Int64Value();
     const size_t ef = info[3].As<Napi::Number>().Int64Value();
     const size_t n = matrix->length / dim_;
